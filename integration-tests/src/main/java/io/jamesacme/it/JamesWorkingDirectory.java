@@ -1,0 +1,256 @@
+package io.jamesacme.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+/**
+ * A James working directory laid out as an operator would: {@code conf/} copied from the sample
+ * configuration and {@code extensions-jars/} holding the packaged extension and its dependencies.
+ * Every listening port is moved to a free port on 127.0.0.1.
+ */
+public final class JamesWorkingDirectory {
+
+    private static final List<String> PROTOCOL_FILES = List.of(
+            "smtpserver.xml", "imapserver.xml", "lmtpserver.xml", "pop3server.xml", "managesieveserver.xml");
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final Path directory;
+    private final Map<String, Integer> portsByServer;
+    private final int webAdminPort;
+    private final int jmxPort;
+    private final String pkcs12Passphrase;
+
+    private JamesWorkingDirectory(Path directory, Map<String, Integer> portsByServer, int webAdminPort,
+                                  int jmxPort, String pkcs12Passphrase) {
+        this.directory = directory;
+        this.portsByServer = portsByServer;
+        this.webAdminPort = webAdminPort;
+        this.jmxPort = jmxPort;
+        this.pkcs12Passphrase = pkcs12Passphrase;
+    }
+
+    /**
+     * Creates the working directory: copies the configuration and the extension jars, moves the
+     * ports and writes a random PKCS#12 passphrase to {@code conf/pkcs12-passphrase.txt}.
+     *
+     * @param directory an empty or missing directory
+     */
+    public static JamesWorkingDirectory create(ProjectLayout layout, Path directory) throws IOException {
+        layout.requireBuilt();
+        Path absolute = directory.toAbsolutePath().normalize();
+        Path conf = absolute.resolve("conf");
+        Path extensions = absolute.resolve("extensions-jars");
+        Files.createDirectories(extensions);
+        copyFolder(layout.sampleConfiguration(), conf);
+        for (Path jar : layout.extensionJars()) {
+            Files.copy(jar, extensions.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        FreePorts freePorts = new FreePorts();
+        Map<String, Integer> portsByServer = new LinkedHashMap<>();
+        for (String file : PROTOCOL_FILES) {
+            Path path = conf.resolve(file);
+            if (Files.exists(path)) {
+                portsByServer.putAll(rebindServers(path, freePorts));
+            }
+        }
+        int webAdminPort = freePorts.next();
+        setProperties(conf.resolve("webadmin.properties"), Map.of("host", LOOPBACK, "port", String.valueOf(webAdminPort)));
+        int jmxPort = freePorts.next();
+        setProperties(conf.resolve("jmx.properties"), Map.of("jmx.address", LOOPBACK, "jmx.port", String.valueOf(jmxPort)));
+
+        String passphrase = randomSecret();
+        Path passphraseFile = conf.resolve("pkcs12-passphrase.txt");
+        Files.writeString(passphraseFile, passphrase + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(passphraseFile, PosixFilePermissions.fromString("rw-------"));
+
+        return new JamesWorkingDirectory(absolute, portsByServer, webAdminPort, jmxPort, passphrase);
+    }
+
+    /**
+     * Sets keys of {@code conf/acme-smime.properties}, keeping the sample's comments. The passphrase
+     * source always points at the generated passphrase file.
+     */
+    public void configureAcme(Map<String, String> settings) throws IOException {
+        Map<String, String> all = new LinkedHashMap<>(settings);
+        all.put("pkcs12.passphrase.source", "file:" + conf().resolve("pkcs12-passphrase.txt"));
+        setProperties(conf().resolve("acme-smime.properties"), all);
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Path conf() {
+        return directory.resolve("conf");
+    }
+
+    public Path extensionsJars() {
+        return directory.resolve("extensions-jars");
+    }
+
+    /** Log file of the James process started from this directory. */
+    public Path logFile() {
+        return directory.resolve("james.log");
+    }
+
+    /** Certificate store of the extension, as set by {@code storage.directory} in the sample. */
+    public Path certificatesDirectory() {
+        return directory.resolve("var").resolve("acme-smime").resolve("certificates");
+    }
+
+    /** Port of the SMTP server that accepts mail for hosted users without authentication. */
+    public int smtpPort() {
+        return port("smtpserver-global");
+    }
+
+    /** Port of the SMTP submission server (AUTH required for relaying). */
+    public int submissionPort() {
+        return port("smtpserver-submission");
+    }
+
+    public int imapPort() {
+        return port("imapserver");
+    }
+
+    public int webAdminPort() {
+        return webAdminPort;
+    }
+
+    public int jmxPort() {
+        return jmxPort;
+    }
+
+    /** Passphrase of every PKCS#12 file the extension writes. */
+    public String pkcs12Passphrase() {
+        return pkcs12Passphrase;
+    }
+
+    private int port(String jmxName) {
+        Integer port = portsByServer.get(jmxName);
+        if (port == null) {
+            throw new IllegalStateException("No server with jmxName " + jmxName + " in " + conf()
+                    + "; configured servers: " + portsByServer.keySet());
+        }
+        return port;
+    }
+
+    private static void copyFolder(Path source, Path target) throws IOException {
+        try (Stream<Path> paths = Files.walk(source)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Path destination = target.resolve(source.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(path, destination, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /** Moves each server of a James protocol file (a child element with bind and jmxName) to a free port. */
+    private static Map<String, Integer> rebindServers(Path file, FreePorts freePorts) throws IOException {
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            Document document = factory.newDocumentBuilder().parse(file.toFile());
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            NodeList servers = document.getDocumentElement().getChildNodes();
+            for (int i = 0; i < servers.getLength(); i++) {
+                Node node = servers.item(i);
+                if (!(node instanceof Element server)) {
+                    continue;
+                }
+                Element bind = firstChild(server, "bind");
+                Element jmxName = firstChild(server, "jmxName");
+                if (bind == null || jmxName == null) {
+                    continue;
+                }
+                int port = freePorts.next();
+                bind.setTextContent(LOOPBACK + ":" + port);
+                ports.put(jmxName.getTextContent().strip(), port);
+            }
+            var transformer = TransformerFactory.newInstance().newTransformer();
+            transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+            transformer.transform(new DOMSource(document), new StreamResult(file.toFile()));
+            return ports;
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("Failed to rewrite the bind addresses of " + file, e);
+        }
+    }
+
+    private static Element firstChild(Element parent, String name) {
+        NodeList children = parent.getElementsByTagName(name);
+        return children.getLength() == 0 ? null : (Element) children.item(0);
+    }
+
+    /**
+     * Sets {@code key=value} lines in a properties file. An existing line for the key is replaced,
+     * a commented-out one ({@code #key=...}) is used when there is none, else the line is appended.
+     */
+    static void setProperties(Path file, Map<String, String> values) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        for (Map.Entry<String, String> entry : values.entrySet()) {
+            String line = entry.getKey() + "=" + escapeValue(entry.getValue());
+            int index = indexOfKey(lines, entry.getKey(), false);
+            if (index < 0) {
+                index = indexOfKey(lines, entry.getKey(), true);
+            }
+            if (index < 0) {
+                lines.add(line);
+            } else {
+                lines.set(index, line);
+            }
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    private static int indexOfKey(List<String> lines, String key, boolean commented) {
+        Pattern pattern = Pattern.compile((commented ? "^\\s*#\\s*" : "^\\s*") + Pattern.quote(key) + "\\s*[=:]");
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher matcher = pattern.matcher(lines.get(i));
+            if (matcher.find()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Escapes backslashes, which a properties reader would otherwise take as escape characters. */
+    private static String escapeValue(String value) {
+        return value.replace("\\", "\\\\");
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,113 @@
+package io.jamesacme.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Client of the James WebAdmin REST API, for the calls that tests and the demo make. */
+public final class WebAdminClient {
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI baseUri;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public WebAdminClient(URI baseUri) {
+        this.baseUri = baseUri;
+    }
+
+    public URI baseUri() {
+        return baseUri;
+    }
+
+    /** Creates a hosted domain ({@code PUT /domains/{domain}}). */
+    public void createDomain(String domain) {
+        HttpResponse<String> response = send(request("/domains/" + domain).PUT(HttpRequest.BodyPublishers.noBody()));
+        expectStatus(response, 204, "create domain " + domain);
+    }
+
+    /** Creates a user ({@code PUT /users/{address}}) with a password. */
+    public void createUser(String address, String password) {
+        String body = JSON.createObjectNode().put("password", password).toString();
+        HttpResponse<String> response = send(request("/users/" + address)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+        expectStatus(response, 204, "create user " + address);
+    }
+
+    /**
+     * Reads the certificate status of a user ({@code GET /acme-smime/certificates/{address}}).
+     *
+     * @return empty when WebAdmin returns 404 (no such user)
+     */
+    public Optional<CertificateStatus> certificateStatus(String address) {
+        HttpResponse<String> response = send(request(certificatePath(address)).GET());
+        if (response.statusCode() == 404) {
+            return Optional.empty();
+        }
+        expectStatus(response, 200, "read the certificate status of " + address);
+        return Optional.of(parseStatus(response.body()));
+    }
+
+    /** Requests a certificate now ({@code POST /acme-smime/certificates/{address}}). */
+    public CertificateStatus requestCertificate(String address) {
+        HttpResponse<String> response = send(request(certificatePath(address)).POST(HttpRequest.BodyPublishers.noBody()));
+        expectStatus(response, 202, "request a certificate for " + address);
+        return parseStatus(response.body());
+    }
+
+    /** Sends a GET and returns the raw response, for checks of status codes and bodies. */
+    public HttpResponse<String> get(String path) {
+        return send(request(path).GET());
+    }
+
+    private static String certificatePath(String address) {
+        return "/acme-smime/certificates/" + address;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(baseUri.resolve(path)).timeout(REQUEST_TIMEOUT);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        HttpRequest built = request.build();
+        try {
+            return client.send(built, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new WebAdminException(built.method() + " " + built.uri() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WebAdminException(built.method() + " " + built.uri() + " was interrupted", e);
+        }
+    }
+
+    private static CertificateStatus parseStatus(String body) {
+        try {
+            return CertificateStatus.fromJson(JSON.readTree(body), body);
+        } catch (IOException e) {
+            throw new WebAdminException("Invalid certificate status JSON: " + body, e);
+        }
+    }
+
+    private static void expectStatus(HttpResponse<String> response, int expected, String action) {
+        if (response.statusCode() != expected) {
+            throw new WebAdminException("Failed to " + action + ": " + response.request().method() + " "
+                    + response.uri() + " returned " + response.statusCode() + " (expected " + expected + "): "
+                    + response.body(), null);
+        }
+    }
+
+    /** A WebAdmin call that failed or returned an unexpected status. */
+    public static final class WebAdminException extends RuntimeException {
+        WebAdminException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

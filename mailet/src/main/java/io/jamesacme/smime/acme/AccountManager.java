@@ -1,0 +1,128 @@
+package io.jamesacme.smime.acme;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.util.Optional;
+
+import org.shredzone.acme4j.Account;
+import org.shredzone.acme4j.AccountBuilder;
+import org.shredzone.acme4j.Login;
+import org.shredzone.acme4j.Session;
+import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.util.KeyPairUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.jamesacme.smime.config.AcmeSmimeConfiguration;
+
+/**
+ * Creates the ACME account once and logs in with it afterwards. The account key lives in
+ * {@code <storage>/account/account-key.pem} (mode 0600) and the account URL beside it; both
+ * are written before they are used, so a restart reuses the same account.
+ */
+public class AccountManager {
+    private static final Logger LOGGER = LoggerFactory.getLogger(AccountManager.class);
+
+    private final AcmeSmimeConfiguration configuration;
+    private final Path keyFile;
+    private final Path urlFile;
+    private Login login;
+
+    public AccountManager(AcmeSmimeConfiguration configuration) {
+        this.configuration = configuration;
+        Path directory = configuration.storageDirectory().resolve("account");
+        this.keyFile = directory.resolve("account-key.pem");
+        this.urlFile = directory.resolve("account-url");
+    }
+
+    /** Returns the login, creating the session and, on first use, the account. */
+    public synchronized Login login() throws AcmeException {
+        if (login == null) {
+            login = ExtensionClassLoader.call(this::createLogin);
+        }
+        return login;
+    }
+
+    /** Returns the account key pair, creating and storing it on first use. */
+    public synchronized KeyPair keyPair() {
+        try {
+            if (Files.exists(keyFile)) {
+                try (Reader reader = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII)) {
+                    return KeyPairUtils.readKeyPair(reader);
+                }
+            }
+            KeyPair keyPair = KeyPairUtils.createECKeyPair("secp256r1");
+            writeSecret(keyFile, writer -> KeyPairUtils.writeKeyPair(keyPair, writer));
+            LOGGER.info("Created a new ACME account key in {}", keyFile);
+            return keyPair;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read or write the ACME account key " + keyFile, e);
+        }
+    }
+
+    private Login createLogin() throws AcmeException {
+        Session session = configuration.trustStore()
+            .map(trustStore -> new Session(configuration.directory(),
+                new TrustStoreAcmeProvider(trustStore)))
+            .orElseGet(() -> new Session(configuration.directory()));
+        KeyPair keyPair = keyPair();
+
+        Optional<URL> storedUrl = readAccountUrl();
+        if (storedUrl.isPresent()) {
+            return session.login(storedUrl.get(), keyPair);
+        }
+
+        AccountBuilder builder = new AccountBuilder().useKeyPair(keyPair);
+        configuration.contact().ifPresent(builder::addContact);
+        if (configuration.termsOfServiceAgreed()) {
+            builder.agreeToTermsOfService();
+        }
+        Account account = builder.create(session);
+        writeAccountUrl(account.getLocation());
+        LOGGER.info("Created ACME account {} at {}", account.getLocation(), configuration.directory());
+        return session.login(account.getLocation(), keyPair);
+    }
+
+    private Optional<URL> readAccountUrl() {
+        if (!Files.exists(urlFile)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new URL(Files.readString(urlFile, StandardCharsets.UTF_8).strip()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the ACME account URL " + urlFile, e);
+        }
+    }
+
+    private void writeAccountUrl(URL url) {
+        try {
+            writeSecret(urlFile, writer -> writer.write(url.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the ACME account URL " + urlFile, e);
+        }
+    }
+
+    private static void writeSecret(Path file, WriterAction action) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path temporary = Files.createTempFile(file.getParent(), ".account-", ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.US_ASCII)) {
+            action.write(writer);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @FunctionalInterface
+    private interface WriterAction {
+        void write(Writer writer) throws IOException;
+    }
+}

@@ -1,0 +1,208 @@
+package io.jamesacme.smime.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.james.util.DurationParser;
+
+import io.jamesacme.smime.certificate.CertificateKeyType;
+
+/**
+ * The validated contents of {@code conf/acme-smime.properties}. Every parameter is read and
+ * checked once; an invalid value fails with {@link InvalidConfigurationException}.
+ *
+ * @param directory the ACME directory URL of the CA
+ * @param trustStore the CA's HTTPS trust store; the JVM default trust when absent
+ * @param contact the account contact, a {@code mailto:} URI
+ * @param termsOfServiceAgreed whether the operator agreed to the CA's terms of service
+ * @param keyType the type of the certificate keys generated for users
+ * @param storageDirectory where the account, statuses and certificates are stored
+ * @param provisioning the automatic provisioning settings
+ * @param passphraseSource where the PKCS#12 passphrase comes from
+ * @param triggerDelay the time between handing the response to the mail pipeline and the trigger
+ * @param challengeTimeout how long an order waits for its challenge to become valid
+ */
+public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings> trustStore,
+                                     Optional<URI> contact, boolean termsOfServiceAgreed,
+                                     CertificateKeyType keyType, Path storageDirectory,
+                                     ProvisioningSettings provisioning,
+                                     PassphraseSource passphraseSource, Duration triggerDelay,
+                                     Duration challengeTimeout) {
+
+    /** The name of the configuration file in James' {@code conf/} folder, without extension. */
+    public static final String FILE_NAME = "acme-smime";
+
+    public static final String DIRECTORY = "acme.directory";
+    public static final String TRUST_STORE = "acme.truststore";
+    public static final String TRUST_STORE_PASSWORD = "acme.truststore.password";
+    public static final String TRUST_STORE_TYPE = "acme.truststore.type";
+    public static final String CONTACT = "acme.account.contact";
+    public static final String TERMS_AGREED = "acme.terms-of-service.agreed";
+    public static final String KEY_TYPE = "certificate.key-type";
+    public static final String STORAGE_DIRECTORY = "storage.directory";
+    public static final String PROVISIONING_ENABLED = "provisioning.enabled";
+    public static final String PROVISIONING_INTERVAL = "provisioning.interval";
+    public static final String PROVISIONING_INITIAL_DELAY = "provisioning.initial-delay";
+    public static final String PROVISIONING_CONCURRENCY = "provisioning.concurrency";
+    public static final String PASSPHRASE_SOURCE = "pkcs12.passphrase.source";
+    public static final String TRIGGER_DELAY = "challenge.trigger-delay";
+    public static final String CHALLENGE_TIMEOUT = "challenge.timeout";
+
+    /** The largest number of orders run at once; more would only queue at the CA. */
+    static final int MAX_CONCURRENCY = 64;
+
+    /**
+     * Reads the configuration. Relative paths resolve against {@code baseDirectory}, James'
+     * working directory.
+     */
+    public static AcmeSmimeConfiguration from(Configuration configuration, Path baseDirectory,
+                                              Function<String, Optional<String>> environment) {
+        ParameterReader reader = new ParameterReader(configuration);
+        return new AcmeSmimeConfiguration(
+            directory(reader),
+            trustStore(reader, baseDirectory),
+            contact(reader),
+            reader.bool(TERMS_AGREED, false),
+            keyType(reader),
+            baseDirectory.resolve(reader.string(STORAGE_DIRECTORY).orElse("var/acme-smime")),
+            new ProvisioningSettings(
+                reader.bool(PROVISIONING_ENABLED, true),
+                reader.positiveDuration(PROVISIONING_INTERVAL, Duration.ofHours(1)),
+                reader.duration(PROVISIONING_INITIAL_DELAY, Duration.ofSeconds(10)),
+                reader.intInRange(PROVISIONING_CONCURRENCY, 2, 1, MAX_CONCURRENCY)),
+            PassphraseSource.parse(PASSPHRASE_SOURCE, reader.string(PASSPHRASE_SOURCE)
+                .orElseThrow(() -> InvalidConfigurationException.missing(PASSPHRASE_SOURCE,
+                    PassphraseSource.ALLOWED)), baseDirectory, environment),
+            reader.duration(TRIGGER_DELAY, Duration.ofSeconds(2)),
+            reader.positiveDuration(CHALLENGE_TIMEOUT, Duration.ofMinutes(10)));
+    }
+
+    private static URI directory(ParameterReader reader) {
+        String value = reader.string(DIRECTORY).orElseThrow(() ->
+            InvalidConfigurationException.missing(DIRECTORY, "expected the CA's https:// directory URL"));
+        try {
+            URI uri = new URI(value);
+            if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+                throw new InvalidConfigurationException(DIRECTORY, value,
+                    "expected an https:// URL with a host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new InvalidConfigurationException(DIRECTORY, value,
+                "expected an https:// URL: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<TrustStoreSettings> trustStore(ParameterReader reader, Path baseDirectory) {
+        return reader.string(TRUST_STORE).map(path -> {
+            String type = reader.string(TRUST_STORE_TYPE).orElse("PKCS12").toUpperCase(Locale.ROOT);
+            if (!type.equals("PKCS12") && !type.equals("JKS")) {
+                throw new InvalidConfigurationException(TRUST_STORE_TYPE, type,
+                    "expected PKCS12 or JKS");
+            }
+            return new TrustStoreSettings(baseDirectory.resolve(path),
+                reader.string(TRUST_STORE_PASSWORD).orElse(""), type);
+        });
+    }
+
+    private static Optional<URI> contact(ParameterReader reader) {
+        return reader.string(CONTACT).map(value -> {
+            if (!value.startsWith("mailto:") || value.length() == "mailto:".length()) {
+                throw new InvalidConfigurationException(CONTACT, value,
+                    "expected a mailto: URI such as mailto:postmaster@example.com");
+            }
+            return URI.create(value);
+        });
+    }
+
+    private static CertificateKeyType keyType(ParameterReader reader) {
+        String value = reader.string(KEY_TYPE).orElse(CertificateKeyType.EC_P256.configValue());
+        try {
+            return CertificateKeyType.fromConfigValue(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(KEY_TYPE, value, e.getMessage(), e);
+        }
+    }
+
+    /** The trust store for the CA's HTTPS endpoint. */
+    public record TrustStoreSettings(Path path, String password, String type) {
+        @Override
+        public String toString() {
+            return "TrustStoreSettings[path=" + path + ", type=" + type + "]";
+        }
+    }
+
+    /** When and how many users are provisioned automatically. */
+    public record ProvisioningSettings(boolean enabled, Duration interval, Duration initialDelay,
+                                       int concurrency) {
+    }
+
+    /** Reads typed values and names the parameter in every error. */
+    private static final class ParameterReader {
+        private final Configuration configuration;
+
+        ParameterReader(Configuration configuration) {
+            this.configuration = configuration;
+        }
+
+        Optional<String> string(String parameter) {
+            return Optional.ofNullable(configuration.getString(parameter, null))
+                .map(String::strip)
+                .filter(value -> !value.isEmpty());
+        }
+
+        boolean bool(String parameter, boolean defaultValue) {
+            return string(parameter).map(value -> switch (value.toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new InvalidConfigurationException(parameter, value,
+                    "expected true or false");
+            }).orElse(defaultValue);
+        }
+
+        Duration duration(String parameter, Duration defaultValue) {
+            return string(parameter).map(value -> {
+                try {
+                    Duration duration = DurationParser.parse(value);
+                    if (duration.isNegative()) {
+                        throw new NumberFormatException("negative");
+                    }
+                    return duration;
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidConfigurationException(parameter, value,
+                        "expected a duration such as 500ms, 30s, 10m or 1h", e);
+                }
+            }).orElse(defaultValue);
+        }
+
+        Duration positiveDuration(String parameter, Duration defaultValue) {
+            Duration duration = duration(parameter, defaultValue);
+            if (duration.isZero()) {
+                throw new InvalidConfigurationException(parameter, "0",
+                    "expected a duration greater than zero");
+            }
+            return duration;
+        }
+
+        int intInRange(String parameter, int defaultValue, int min, int max) {
+            return string(parameter).map(value -> {
+                try {
+                    int number = Integer.parseInt(value);
+                    if (number < min || number > max) {
+                        throw new NumberFormatException("out of range");
+                    }
+                    return number;
+                } catch (NumberFormatException e) {
+                    throw new InvalidConfigurationException(parameter, value,
+                        "expected a whole number from " + min + " to " + max, e);
+                }
+            }).orElse(defaultValue);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.jamesacme.smime.james;
+
+import java.io.FileNotFoundException;
+import java.time.Clock;
+import java.util.Optional;
+
+import javax.inject.Singleton;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.utils.PropertiesProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Scopes;
+
+import io.jamesacme.smime.acme.AccountManager;
+import io.jamesacme.smime.acme.CertificateOrderService;
+import io.jamesacme.smime.config.AcmeSmimeConfiguration;
+import io.jamesacme.smime.config.InvalidConfigurationException;
+import io.jamesacme.smime.store.PendingChallenges;
+import io.jamesacme.smime.store.StatusStore;
+
+/**
+ * Binds the extension's services for James' mailets, matchers, WebAdmin routes and
+ * startables. Load it with {@code guice.extension.module=io.jamesacme.smime.james.AcmeSmimeModule}
+ * in {@code extensions.properties}; it reads {@code conf/acme-smime.properties}.
+ */
+public class AcmeSmimeModule extends AbstractModule {
+    private static final Logger LOGGER = LoggerFactory.getLogger(AcmeSmimeModule.class);
+
+    @Override
+    protected void configure() {
+        bind(PendingChallenges.class).in(Scopes.SINGLETON);
+        bind(ChallengeResponder.class).in(Scopes.SINGLETON);
+    }
+
+    @Provides
+    @Singleton
+    AcmeSmimeConfiguration configuration(PropertiesProvider propertiesProvider, FileSystem fileSystem)
+            throws FileNotFoundException {
+        Configuration properties;
+        try {
+            properties = propertiesProvider.getConfiguration(AcmeSmimeConfiguration.FILE_NAME);
+        } catch (FileNotFoundException e) {
+            throw new InvalidConfigurationException("conf/" + AcmeSmimeConfiguration.FILE_NAME
+                + ".properties", "(missing)", "the file is required; copy it from james-config/conf");
+        } catch (ConfigurationException e) {
+            throw new InvalidConfigurationException("conf/" + AcmeSmimeConfiguration.FILE_NAME
+                + ".properties", "(unreadable)", "the file is not a valid properties file: "
+                + e.getMessage(), e);
+        }
+        AcmeSmimeConfiguration configuration = AcmeSmimeConfiguration.from(properties,
+            fileSystem.getBasedir().toPath(), name -> Optional.ofNullable(System.getenv(name)));
+        LOGGER.info("ACME S/MIME: directory {}, key type {}, storage {}, provisioning {}",
+            configuration.directory(), configuration.keyType().configValue(),
+            configuration.storageDirectory(), configuration.provisioning());
+        return configuration;
+    }
+
+    @Provides
+    @Singleton
+    StatusStore statusStore(AcmeSmimeConfiguration configuration) {
+        return new StatusStore(configuration.storageDirectory());
+    }
+
+    @Provides
+    @Singleton
+    AccountManager accountManager(AcmeSmimeConfiguration configuration) {
+        return new AccountManager(configuration);
+    }
+
+    @Provides
+    @Singleton
+    CertificateOrderService orderService(AcmeSmimeConfiguration configuration, AccountManager accounts,
+                                         StatusStore statuses, PendingChallenges pendingChallenges) {
+        return new CertificateOrderService(configuration, accounts, statuses, pendingChallenges,
+            Clock.systemUTC());
+    }
+}

@@ -1,0 +1,90 @@
+package io.jamesacme.smime.james.webadmin;
+
+import javax.inject.Inject;
+import javax.mail.internet.AddressException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.Username;
+import org.apache.james.user.api.UsersRepository;
+import org.apache.james.user.api.UsersRepositoryException;
+import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.utils.ErrorResponder;
+import org.apache.james.webadmin.utils.ErrorResponder.ErrorType;
+import org.apache.james.webadmin.utils.JsonTransformer;
+
+import io.jamesacme.smime.acme.CertificateOrderService;
+import io.jamesacme.smime.store.CertificateStatus;
+import spark.Request;
+import spark.Response;
+import spark.Service;
+
+/**
+ * WebAdmin routes for the certificates of hosted users. Register with
+ * {@code extensions.routes=io.jamesacme.smime.james.webadmin.AcmeSmimeRoutes} in
+ * {@code webadmin.properties}.
+ *
+ * <ul>
+ *   <li>{@code GET /acme-smime/certificates/{address}}: the status as JSON.</li>
+ *   <li>{@code POST /acme-smime/certificates/{address}}: requests a certificate now and
+ *       returns 202 with the status. An order already running is not started twice.</li>
+ * </ul>
+ * Both return 400 for an invalid address and 404 for an address that is not a hosted user.
+ */
+public class AcmeSmimeRoutes implements Routes {
+    public static final String BASE_PATH = "/acme-smime/certificates";
+
+    private final CertificateOrderService orders;
+    private final UsersRepository users;
+    private final JsonTransformer json = new JsonTransformer();
+
+    @Inject
+    public AcmeSmimeRoutes(CertificateOrderService orders, UsersRepository users) {
+        this.orders = orders;
+        this.users = users;
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE_PATH;
+    }
+
+    @Override
+    public void define(Service service) {
+        service.get(BASE_PATH + "/:address", this::status, json);
+        service.post(BASE_PATH + "/:address", this::request, json);
+    }
+
+    private StatusResponse status(Request request, Response response) throws UsersRepositoryException {
+        String address = hostedUser(request);
+        return StatusResponse.of(orders.status(address));
+    }
+
+    private StatusResponse request(Request request, Response response)
+            throws UsersRepositoryException {
+        String address = hostedUser(request);
+        CertificateStatus status = orders.request(address);
+        response.status(202);
+        return StatusResponse.of(status);
+    }
+
+    private String hostedUser(Request request) throws UsersRepositoryException {
+        String address = request.params("address");
+        try {
+            new MailAddress(address);
+        } catch (AddressException e) {
+            throw ErrorResponder.builder()
+                .statusCode(400)
+                .type(ErrorType.INVALID_ARGUMENT)
+                .message("Invalid address '%s': %s", address, e.getMessage())
+                .haltError();
+        }
+        if (!users.contains(Username.of(address))) {
+            throw ErrorResponder.builder()
+                .statusCode(404)
+                .type(ErrorType.NOT_FOUND)
+                .message("'%s' is not a hosted user", address)
+                .haltError();
+        }
+        return address;
+    }
+}

@@ -1,0 +1,28 @@
+package io.jamesacme.smime.james.webadmin;
+
+import io.jamesacme.smime.store.CertificateStatus;
+
+/**
+ * The JSON body of the certificate status routes. Absent values are {@code null}.
+ *
+ * @param address the certified address
+ * @param state {@code none}, {@code ordering}, {@code pending}, {@code answered},
+ *              {@code valid} or {@code failed}
+ * @param orderUrl the URL of the last order
+ * @param notAfter the end of validity of the stored certificate, ISO-8601
+ * @param lastError why the last order failed
+ * @param keyStore the path of the PKCS#12 file
+ * @param updated when the status was recorded, ISO-8601
+ */
+public record StatusResponse(String address, String state, String orderUrl, String notAfter,
+                             String lastError, String keyStore, String updated) {
+
+    static StatusResponse of(CertificateStatus status) {
+        return new StatusResponse(status.address(), status.state().jsonName(),
+            status.orderUrl().orElse(null),
+            status.notAfter().map(Object::toString).orElse(null),
+            status.lastError().orElse(null),
+            status.keyStore().map(Object::toString).orElse(null),
+            status.updated().toString());
+    }
+}

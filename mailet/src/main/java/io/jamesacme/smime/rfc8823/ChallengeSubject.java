@@ -1,0 +1,75 @@
+package io.jamesacme.smime.rfc8823;
+
+import java.io.UnsupportedEncodingException;
+import java.util.regex.Pattern;
+
+import javax.mail.internet.MimeUtility;
+
+/**
+ * Reads token-part1 from the Subject of an RFC 8823 challenge mail, {@code ACME: <token-part1>}.
+ * The Subject may be folded and RFC 2047-encoded, and spaces around the token are tolerated.
+ * Token-part1 must be base64url and carry at least 128 bits, so at least 22 characters.
+ */
+public final class ChallengeSubject {
+    /** The prefix RFC 8823 puts before token-part1. */
+    public static final String PREFIX = "ACME:";
+
+    /** 128 bits in base64url need 22 characters. */
+    public static final int MIN_TOKEN_LENGTH = 22;
+
+    /** Far above any real token; a longer one is taken as garbage, not as a challenge. */
+    public static final int MAX_TOKEN_LENGTH = 512;
+
+    private static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]+");
+
+    private ChallengeSubject() {
+    }
+
+    /**
+     * Returns true when the raw header value may be a challenge Subject. This is the cheap
+     * test a matcher runs on every mail: it neither decodes nor validates the token.
+     */
+    public static boolean looksLikeChallenge(String rawSubject) {
+        String value = rawSubject.stripLeading();
+        return value.startsWith(PREFIX) || value.startsWith("=?");
+    }
+
+    /**
+     * Parses token-part1 from the raw (undecoded) Subject header value.
+     *
+     * @throws InvalidChallengeMailException with the reason the Subject is not a challenge
+     */
+    public static String parseTokenPart1(String rawSubject) throws InvalidChallengeMailException {
+        String subject = decode(MimeUtility.unfold(rawSubject)).strip();
+        if (!subject.startsWith(PREFIX)) {
+            throw new InvalidChallengeMailException(RejectionReason.NOT_A_CHALLENGE_SUBJECT,
+                "the Subject does not start with '" + PREFIX + "'");
+        }
+
+        String token = subject.substring(PREFIX.length()).strip();
+        if (!BASE64URL.matcher(token).matches()) {
+            throw new InvalidChallengeMailException(RejectionReason.TOKEN_INVALID_CHARACTER,
+                "token-part1 is empty or has a character outside the base64url alphabet");
+        }
+        if (token.length() < MIN_TOKEN_LENGTH) {
+            throw new InvalidChallengeMailException(RejectionReason.TOKEN_TOO_SHORT,
+                "token-part1 has " + token.length() + " characters, at least " + MIN_TOKEN_LENGTH
+                    + " are required");
+        }
+        if (token.length() > MAX_TOKEN_LENGTH) {
+            throw new InvalidChallengeMailException(RejectionReason.TOKEN_TOO_LONG,
+                "token-part1 has " + token.length() + " characters, at most " + MAX_TOKEN_LENGTH
+                    + " are accepted");
+        }
+        return token;
+    }
+
+    private static String decode(String subject) throws InvalidChallengeMailException {
+        try {
+            return MimeUtility.decodeText(subject);
+        } catch (UnsupportedEncodingException e) {
+            throw new InvalidChallengeMailException(RejectionReason.MALFORMED_SUBJECT,
+                "the Subject uses an unknown charset: " + e.getMessage());
+        }
+    }
+}

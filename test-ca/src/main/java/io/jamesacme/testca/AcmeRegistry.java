@@ -1,0 +1,144 @@
+package io.jamesacme.testca;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jose4j.jwk.PublicJsonWebKey;
+
+/**
+ * In-memory store of accounts, orders, authorizations, challenges and certificates, keyed by
+ * their URLs. Nothing here survives a restart of the CA.
+ */
+final class AcmeRegistry {
+
+    /** Certificate chain issued for an order, readable only by the order's account. */
+    record IssuedCertificate(Account account, String pemChain) {
+    }
+
+    private static final Duration ORDER_LIFETIME = Duration.ofDays(7);
+    /** Bytes of each token part: 128 bits, 22 base64url characters. */
+    private static final int TOKEN_BYTES = 16;
+
+    private final String baseUrl;
+    private final String caAddress;
+    private final Map<String, Account> accountsByUrl = new ConcurrentHashMap<>();
+    private final Map<String, Account> accountsByThumbprint = new ConcurrentHashMap<>();
+    private final Map<String, List<Order>> ordersByAccount = new ConcurrentHashMap<>();
+    private final Map<String, Order> orders = new ConcurrentHashMap<>();
+    private final Map<String, Authorization> authorizations = new ConcurrentHashMap<>();
+    private final Map<String, EmailReplyChallenge> challenges = new ConcurrentHashMap<>();
+    private final Map<String, IssuedCertificate> certificates = new ConcurrentHashMap<>();
+    private final Map<String, EmailReplyChallenge> latestChallengeByAddress =
+            new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> challengeMailsByAddress = new ConcurrentHashMap<>();
+
+    AcmeRegistry(String baseUrl, String caAddress) {
+        this.baseUrl = baseUrl;
+        this.caAddress = caAddress;
+    }
+
+    String baseUrl() {
+        return baseUrl;
+    }
+
+    /** Account found or created by {@link #findOrCreateAccount}. */
+    record AccountLookup(Account account, boolean created) {
+    }
+
+    /** Returns the account of {@code thumbprint}, creating it if none exists. */
+    synchronized AccountLookup findOrCreateAccount(PublicJsonWebKey key, String thumbprint,
+            List<String> contact) {
+        Account existing = accountsByThumbprint.get(thumbprint);
+        if (existing != null) {
+            return new AccountLookup(existing, false);
+        }
+        Account account = new Account(newUrl("/acct/"), key, thumbprint, contact);
+        accountsByThumbprint.put(thumbprint, account);
+        accountsByUrl.put(account.url(), account);
+        return new AccountLookup(account, true);
+    }
+
+    Optional<Account> accountByThumbprint(String thumbprint) {
+        return Optional.ofNullable(accountsByThumbprint.get(thumbprint));
+    }
+
+    Optional<Account> accountByUrl(String url) {
+        return Optional.ofNullable(accountsByUrl.get(url));
+    }
+
+    /** Creates an order with one pending authorization and challenge per address. */
+    Order createOrder(Account account, List<String> addresses) {
+        Instant expires = Instant.now().plus(ORDER_LIFETIME);
+        Order order = new Order(newUrl("/order/"), account, addresses, expires);
+        for (String address : addresses) {
+            Authorization authorization =
+                    new Authorization(newUrl("/authz/"), order, address, expires);
+            EmailReplyChallenge challenge = new EmailReplyChallenge(newUrl("/chall/"),
+                    authorization, RandomTokens.next(TOKEN_BYTES), RandomTokens.next(TOKEN_BYTES),
+                    caAddress);
+            authorization.attach(challenge);
+            order.addAuthorization(authorization);
+            authorizations.put(authorization.url(), authorization);
+            challenges.put(challenge.url(), challenge);
+            latestChallengeByAddress.put(normalize(address), challenge);
+        }
+        orders.put(order.url(), order);
+        ordersByAccount.computeIfAbsent(account.url(), url -> new CopyOnWriteArrayList<>())
+                .add(order);
+        return order;
+    }
+
+    List<Order> ordersOf(Account account) {
+        return List.copyOf(ordersByAccount.getOrDefault(account.url(), List.of()));
+    }
+
+    Optional<Order> orderByUrl(String url) {
+        return Optional.ofNullable(orders.get(url));
+    }
+
+    Optional<Authorization> authorizationByUrl(String url) {
+        return Optional.ofNullable(authorizations.get(url));
+    }
+
+    Optional<EmailReplyChallenge> challengeByUrl(String url) {
+        return Optional.ofNullable(challenges.get(url));
+    }
+
+    String storeCertificate(Account account, String pemChain) {
+        String url = newUrl("/cert/");
+        certificates.put(url, new IssuedCertificate(account, pemChain));
+        return url;
+    }
+
+    Optional<IssuedCertificate> certificateByUrl(String url) {
+        return Optional.ofNullable(certificates.get(url));
+    }
+
+    Optional<EmailReplyChallenge> latestChallengeFor(String address) {
+        return Optional.ofNullable(latestChallengeByAddress.get(normalize(address)));
+    }
+
+    void countChallengeMail(String address) {
+        challengeMailsByAddress.computeIfAbsent(normalize(address), a -> new AtomicInteger())
+                .incrementAndGet();
+    }
+
+    int challengeMailsSent(String address) {
+        AtomicInteger count = challengeMailsByAddress.get(normalize(address));
+        return count == null ? 0 : count.get();
+    }
+
+    private String newUrl(String prefix) {
+        return baseUrl + prefix + RandomTokens.next(12);
+    }
+
+    static String normalize(String address) {
+        return address.trim().toLowerCase(Locale.ROOT);
+    }
+}
