@@ -90,10 +90,11 @@ public final class Pkcs12Store {
      * supports POSIX permissions), synced to disk, then moved over {@code file}.
      *
      * @param chain the certificate chain, leaf first; the leaf must belong to {@code key}
-     * @param passphrase the passphrase for both encryption and MAC, not empty
+     * @param passphrase the passphrase for both encryption and MAC, not empty and printable
+     *     ASCII only
      * @param alias the friendlyName of the key and leaf, which JDK key stores use as alias
      * @throws IllegalArgumentException if the chain is empty, the leaf does not match the key,
-     *     or the passphrase or alias is empty
+     *     the alias is empty, or the passphrase is empty or not printable ASCII
      * @throws IllegalStateException if Bouncy Castle or the JDK fails to build the PFX
      * @throws IOException if the file cannot be written; {@code file} is then left unchanged
      */
@@ -115,6 +116,14 @@ public final class Pkcs12Store {
         }
         if (passphrase == null || passphrase.length == 0) {
             throw new IllegalArgumentException("The PKCS#12 passphrase is empty");
+        }
+        for (char c : passphrase) {
+            // JDK 17 derives PBES2 keys only from ASCII passwords ("Password is not ASCII").
+            if (c < 0x20 || c > 0x7e) {
+                throw new IllegalArgumentException("The PKCS#12 passphrase contains a character"
+                    + " outside printable ASCII, which the JDK cannot use for PBES2; use only"
+                    + " characters from space (0x20) to '~' (0x7e)");
+            }
         }
         if (alias == null || alias.isBlank()) {
             throw new IllegalArgumentException("The PKCS#12 alias is empty");

@@ -1,0 +1,126 @@
+package io.jamesacme.smime.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.commons.configuration2.MapConfiguration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.jamesacme.smime.certificate.CertificateKeyType;
+
+class AcmeSmimeConfigurationTest {
+    @TempDir
+    Path baseDirectory;
+
+    private final Map<String, Object> values = new HashMap<>(Map.of(
+        AcmeSmimeConfiguration.DIRECTORY, "https://ca.example/directory",
+        AcmeSmimeConfiguration.PASSPHRASE_SOURCE, "env:P12_PASSPHRASE"));
+
+    @Test
+    void defaultsApplyWhenOnlyRequiredValuesAreSet() {
+        AcmeSmimeConfiguration configuration = read();
+
+        assertThat(configuration.keyType()).isEqualTo(CertificateKeyType.EC_P256);
+        assertThat(configuration.storageDirectory()).isEqualTo(baseDirectory.resolve("var/acme-smime"));
+        assertThat(configuration.provisioning().enabled()).isTrue();
+        assertThat(configuration.provisioning().interval()).isEqualTo(Duration.ofHours(1));
+        assertThat(configuration.provisioning().concurrency()).isEqualTo(2);
+        assertThat(configuration.triggerDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(configuration.trustStore()).isEmpty();
+        assertThat(configuration.termsOfServiceAgreed()).isFalse();
+    }
+
+    @Test
+    void explicitValuesAreRead() {
+        values.put(AcmeSmimeConfiguration.KEY_TYPE, "rsa-3072");
+        values.put(AcmeSmimeConfiguration.PROVISIONING_INTERVAL, "30s");
+        values.put(AcmeSmimeConfiguration.PROVISIONING_CONCURRENCY, "5");
+        values.put(AcmeSmimeConfiguration.TERMS_AGREED, "true");
+        values.put(AcmeSmimeConfiguration.TRUST_STORE, "conf/ca.p12");
+        values.put(AcmeSmimeConfiguration.CONTACT, "mailto:postmaster@example.test");
+
+        AcmeSmimeConfiguration configuration = read();
+
+        assertThat(configuration.keyType()).isEqualTo(CertificateKeyType.RSA_3072);
+        assertThat(configuration.provisioning().interval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(configuration.provisioning().concurrency()).isEqualTo(5);
+        assertThat(configuration.termsOfServiceAgreed()).isTrue();
+        assertThat(configuration.trustStore().orElseThrow().path())
+            .isEqualTo(baseDirectory.resolve("conf/ca.p12"));
+        assertThat(configuration.contact().orElseThrow().toString())
+            .isEqualTo("mailto:postmaster@example.test");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "acme.directory|http://ca.example/directory|https://",
+        "acme.directory|not a url|https://",
+        "certificate.key-type|dsa-1024|ec-p256",
+        "provisioning.interval|often|duration",
+        "provisioning.interval|0s|greater than zero",
+        "provisioning.concurrency|0|from 1 to 64",
+        "provisioning.concurrency|many|from 1 to 64",
+        "provisioning.enabled|yes|true or false",
+        "acme.account.contact|postmaster@example.test|mailto:",
+        "acme.truststore.type|PEM|PKCS12 or JKS",
+        "pkcs12.passphrase.source|secret|file:<path>",
+        "challenge.trigger-delay|-1s|duration"})
+    void invalidValueNamesParameterValueAndAllowed(String parameter, String value, String allowed) {
+        values.put(parameter, value);
+        if (parameter.equals(AcmeSmimeConfiguration.TRUST_STORE_TYPE)) {
+            values.put(AcmeSmimeConfiguration.TRUST_STORE, "ca.p12");
+        }
+
+        assertThatThrownBy(this::read)
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining("'" + parameter + "'")
+            .hasMessageContaining(allowed);
+    }
+
+    @Test
+    void missingDirectoryIsReported() {
+        values.remove(AcmeSmimeConfiguration.DIRECTORY);
+
+        assertThatThrownBy(this::read)
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining("'acme.directory'")
+            .hasMessageContaining("required");
+    }
+
+    @Test
+    void passphraseComesFromEnvironment() {
+        assertThat(read().passphraseSource().read()).containsExactly("s3cret".toCharArray());
+    }
+
+    @Test
+    void passphraseComesFromFile() throws Exception {
+        Files.writeString(baseDirectory.resolve("passphrase"), "from-file\n");
+        values.put(AcmeSmimeConfiguration.PASSPHRASE_SOURCE, "file:passphrase");
+
+        assertThat(read().passphraseSource().read()).containsExactly("from-file".toCharArray());
+    }
+
+    @Test
+    void missingPassphraseFileIsReportedWhenRead() {
+        values.put(AcmeSmimeConfiguration.PASSPHRASE_SOURCE, "file:absent");
+
+        assertThatThrownBy(() -> read().passphraseSource().read())
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining("cannot be read");
+    }
+
+    private AcmeSmimeConfiguration read() {
+        return AcmeSmimeConfiguration.from(new MapConfiguration(values), baseDirectory,
+            name -> name.equals("P12_PASSPHRASE") ? Optional.of("s3cret") : Optional.empty());
+    }
+}

@@ -1,0 +1,75 @@
+package io.jamesacme.smime.james;
+
+import static io.jamesacme.smime.james.ChallengeMails.CA;
+import static io.jamesacme.smime.james.ChallengeMails.TOKEN_PART1;
+import static io.jamesacme.smime.james.ChallengeMails.USER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.james.core.MailAddress;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.jamesacme.smime.store.PendingChallenges;
+
+class IsAcmeChallengeTest {
+    private final PendingChallenges pendingChallenges = new PendingChallenges();
+    private IsAcmeChallenge matcher;
+
+    @BeforeEach
+    void setUp() {
+        matcher = new IsAcmeChallenge(pendingChallenges);
+    }
+
+    @Test
+    void ordinaryMailDoesNotMatch() throws Exception {
+        pendingChallenges.open(USER);
+        var mail = ChallengeMails.mail("ordinary", ChallengeMails.message(
+            "From: bob@example.test\nTo: " + USER + "\nSubject: Lunch?\n"), USER);
+
+        assertThat(matcher.match(mail)).isEmpty();
+    }
+
+    @Test
+    void mailWithoutSubjectDoesNotMatch() throws Exception {
+        pendingChallenges.open(USER);
+        var mail = ChallengeMails.mail("no-subject", ChallengeMails.message(
+            "From: bob@example.test\nTo: " + USER + "\n"), USER);
+
+        assertThat(matcher.match(mail)).isEmpty();
+    }
+
+    @Test
+    void challengeWithoutPendingOrderDoesNotMatch() throws Exception {
+        var mail = ChallengeMails.mail("no-order", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        assertThat(matcher.match(mail)).isEmpty();
+    }
+
+    @Test
+    void challengeMatchesOnlyRecipientsWithOrders() throws Exception {
+        pendingChallenges.open(USER);
+        var mail = ChallengeMails.mail("two-recipients", ChallengeMails.challenge(CA, TOKEN_PART1),
+            USER, "carol@example.test");
+
+        assertThat(matcher.match(mail)).containsExactly(new MailAddress(USER));
+    }
+
+    @Test
+    void encodedSubjectMatches() throws Exception {
+        pendingChallenges.open(USER);
+        var mail = ChallengeMails.mail("encoded", ChallengeMails.message(
+            "From: " + CA + "\nTo: " + USER + "\nSubject: =?UTF-8?Q?ACME:_" + TOKEN_PART1 + "?=\n"),
+            USER);
+
+        assertThat(matcher.match(mail)).containsExactly(new MailAddress(USER));
+    }
+
+    @Test
+    void ownResponseDoesNotMatch() throws Exception {
+        pendingChallenges.open(USER);
+        var mail = ChallengeMails.mail("looped-response", ChallengeMails.message(
+            "From: " + USER + "\nTo: " + USER + "\nSubject: Re: ACME: " + TOKEN_PART1 + "\n"), USER);
+
+        assertThat(matcher.match(mail)).isEmpty();
+    }
+}
