@@ -26,8 +26,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * Builds the PKCS#10 certification request for an S/MIME certificate of one mailbox. The
- * request names the mailbox as its only subjectAltName (rfc822Name), asks for the key usages
- * of the key type (critical) and for the emailProtection extended key usage.
+ * request names the mailbox as its only subjectAltName (rfc822Name) and requests the key
+ * usages of the key type (critical) and the emailProtection extended key usage.
  */
 public final class CsrFactory {
     /** The upper bound ub-common-name of RFC 5280 for the commonName attribute. */

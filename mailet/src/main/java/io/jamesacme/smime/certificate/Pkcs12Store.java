@@ -51,12 +51,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes and reads the PKCS#12 file that hands a mailbox its S/MIME key and certificate chain.
  *
- * <p>The file uses only the modern PKCS#12 algorithms: the shrouded key bag and the
- * certificates are each encrypted with PBES2 (PBKDF2 with HMAC-SHA256, a random 16-byte salt
- * and {@value #PBKDF2_ITERATIONS} iterations, then AES-256-CBC), and the MAC is HMAC-SHA256
- * over a key from the PKCS#12 key derivation with {@value #MAC_ITERATIONS} iterations. JDK 17
- * reads such files with {@code KeyStore.getInstance("PKCS12")}, but tools that only know RC2,
- * 3DES or SHA-1 PBE schemes, such as OpenSSL 1.0, cannot open them.
+ * <p>The shrouded key bag and the certificates are each encrypted with PBES2 (PBKDF2 with
+ * HMAC-SHA256, a random 16-byte salt and {@value #PBKDF2_ITERATIONS} iterations, then
+ * AES-256-CBC). The MAC is HMAC-SHA256 over a key from the PKCS#12 key derivation with
+ * {@value #MAC_ITERATIONS} iterations. JDK 17 and OpenSSL 3.0 read such files, but a tool that
+ * knows only the legacy PKCS#12 schemes (SHA-1 with RC2, 3DES or RC4) cannot.
  */
 public final class Pkcs12Store {
     private static final Logger LOGGER = LoggerFactory.getLogger(Pkcs12Store.class);
@@ -235,8 +234,8 @@ public final class Pkcs12Store {
     }
 
     /**
-     * Makes the rename durable. Linux allows fsync on a folder opened for reading; where it
-     * fails, the new file is already in place, so the failure is logged and not raised.
+     * Makes the rename durable, because Linux allows fsync on a folder opened for reading.
+     * A failure is logged and not raised, since the new file is already in place.
      */
     private static void syncFolder(Path folder) {
         try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -15,10 +16,15 @@ import java.util.function.Function;
 public final class PassphraseSource {
     static final String ALLOWED = "expected 'file:<path>' or 'env:<VARIABLE>'";
 
+    private final String parameter;
+    private final String value;
     private final String description;
     private final PassphraseReader reader;
 
-    private PassphraseSource(String description, PassphraseReader reader) {
+    private PassphraseSource(String parameter, String value, String description,
+                             PassphraseReader reader) {
+        this.parameter = parameter;
+        this.value = value;
         this.description = description;
         this.reader = reader;
     }
@@ -28,11 +34,11 @@ public final class PassphraseSource {
                                          Function<String, Optional<String>> environment) {
         if (value.startsWith("file:") && value.length() > "file:".length()) {
             Path file = baseDirectory.resolve(value.substring("file:".length()));
-            return new PassphraseSource("file " + file, () -> readFirstLine(parameter, value, file));
+            return new PassphraseSource(parameter, value, "file " + file, () -> readFirstLine(parameter, value, file));
         }
         if (value.startsWith("env:") && value.length() > "env:".length()) {
             String variable = value.substring("env:".length());
-            return new PassphraseSource("environment variable " + variable,
+            return new PassphraseSource(parameter, value, "environment variable " + variable,
                 () -> environment.apply(variable)
                     .filter(passphrase -> !passphrase.isEmpty())
                     .orElseThrow(() -> new InvalidConfigurationException(parameter, value,
@@ -42,9 +48,23 @@ public final class PassphraseSource {
         throw new InvalidConfigurationException(parameter, value, ALLOWED);
     }
 
-    /** Reads the passphrase; the caller should clear the array after use. */
+    /**
+     * Reads the passphrase; the caller should clear the array after use.
+     *
+     * @throws InvalidConfigurationException if it cannot be read or is not printable ASCII,
+     *         which the JDK's PKCS#12 reader requires
+     */
     public char[] read() {
-        return reader.read();
+        char[] passphrase = reader.read();
+        for (char character : passphrase) {
+            if (character < ' ' || character > '~') {
+                Arrays.fill(passphrase, '\0');
+                throw new InvalidConfigurationException(parameter, value,
+                    "the passphrase from " + description + " must be printable ASCII, because "
+                        + "the JDK cannot open a PKCS#12 file protected by any other characters");
+            }
+        }
+        return passphrase;
     }
 
     private static char[] readFirstLine(String parameter, String value, Path file) {

@@ -2,6 +2,7 @@ package io.jamesacme.smime.james;
 
 import java.io.FileNotFoundException;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Optional;
 
 import javax.inject.Singleton;
@@ -55,6 +56,9 @@ public class AcmeSmimeModule extends AbstractModule {
         }
         AcmeSmimeConfiguration configuration = AcmeSmimeConfiguration.from(properties,
             fileSystem.getBasedir().toPath(), name -> Optional.ofNullable(System.getenv(name)));
+        // Reading the passphrase once here stops start-up on a missing or unusable source,
+        // instead of failing the first order after the CA has issued its certificate.
+        Arrays.fill(configuration.passphraseSource().read(), '\0');
         LOGGER.info("ACME S/MIME: directory {}, key type {}, storage {}, provisioning {}",
             configuration.directory(), configuration.keyType().configValue(),
             configuration.storageDirectory(), configuration.provisioning());

@@ -123,6 +123,8 @@ public class AnswerAcmeChallenge extends GenericMailet {
 
     private void route(Mail mail, List<MailAddress> unanswered) {
         if (deliverChallengeMail) {
+            LOGGER.info("Challenge mail {} for {} continues to delivery ({}=deliver)",
+                mail.getName(), mail.getRecipients(), CHALLENGE_MAIL);
             return;
         }
         if (unanswered.isEmpty()) {

@@ -29,7 +29,7 @@ import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 /**
  * Answers a parsed challenge mail for one recipient: checks it against the pending order,
  * claims the challenge, sends the response through the mailet context and schedules the
- * trigger. When the challenge mail arrives before the order knows token-part2, the answer is
+ * trigger. When the challenge mail arrives before the order has token-part2, the answer is
  * parked until the order records the challenge details.
  */
 public class ChallengeResponder {
@@ -121,7 +121,7 @@ public class ChallengeResponder {
         return new InternetAddress(address.asString(), true);
     }
 
-    /** What happened to one recipient's challenge. */
+    /** The outcome of one recipient's challenge. */
     public enum Outcome {
         ANSWERED,
         DEFERRED,

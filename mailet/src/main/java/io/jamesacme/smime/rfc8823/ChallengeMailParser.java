@@ -61,6 +61,10 @@ public final class ChallengeMailParser {
             throw new InvalidChallengeMailException(RejectionReason.MULTIPLE_FROM,
                 "From holds " + addresses.length + " addresses, exactly one is required");
         }
+        if (addresses[0].isGroup()) {
+            throw new InvalidChallengeMailException(RejectionReason.FROM_INVALID,
+                "From is the group '" + addresses[0] + "', a single mailbox is required");
+        }
         return addresses[0];
     }
 

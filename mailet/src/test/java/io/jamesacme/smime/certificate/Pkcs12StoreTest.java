@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.DERBMPString;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
@@ -160,7 +161,7 @@ class Pkcs12StoreTest {
     }
 
     @Test
-    void keyAndLeafShareFriendlyNameAndLocalKeyId() throws Exception {
+    void keyAndLeafShareBagAttributes() throws Exception {
         PKCS12SafeBag keyBag = null;
         PKCS12SafeBag leafBag = null;
         PKCS12SafeBag caBag = null;
@@ -317,8 +318,7 @@ class Pkcs12StoreTest {
             .build(PASSPHRASE);
     }
 
-    private static ASN1Encodable attribute(PKCS12SafeBag bag,
-                                           org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
+    private static ASN1Encodable attribute(PKCS12SafeBag bag, ASN1ObjectIdentifier type) {
         for (Attribute attribute : bag.getAttributes()) {
             if (attribute.getAttrType().equals(type)) {
                 assertThat(attribute.getAttrValues().size()).isEqualTo(1);

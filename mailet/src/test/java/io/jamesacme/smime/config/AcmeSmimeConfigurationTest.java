@@ -119,6 +119,16 @@ class AcmeSmimeConfigurationTest {
             .hasMessageContaining("cannot be read");
     }
 
+    @Test
+    void nonAsciiPassphraseIsRejected() throws Exception {
+        Files.writeString(baseDirectory.resolve("passphrase"), "gr\u00fcn\n");
+        values.put(AcmeSmimeConfiguration.PASSPHRASE_SOURCE, "file:passphrase");
+
+        assertThatThrownBy(() -> read().passphraseSource().read())
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining("printable ASCII");
+    }
+
     private AcmeSmimeConfiguration read() {
         return AcmeSmimeConfiguration.from(new MapConfiguration(values), baseDirectory,
             name -> name.equals("P12_PASSPHRASE") ? Optional.of("s3cret") : Optional.empty());

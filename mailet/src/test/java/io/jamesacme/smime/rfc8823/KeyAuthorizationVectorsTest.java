@@ -14,12 +14,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -155,8 +156,7 @@ class KeyAuthorizationVectorsTest {
     private static KeyPair readAccountKey(String pem) throws IOException {
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             PrivateKeyInfo privateKeyInfo = (PrivateKeyInfo) parser.readObject();
-            org.bouncycastle.asn1.sec.ECPrivateKey ecKey =
-                org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(privateKeyInfo.parsePrivateKey());
+            ECPrivateKey ecKey = ECPrivateKey.getInstance(privateKeyInfo.parsePrivateKey());
             AlgorithmIdentifier algorithm = new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
                 privateKeyInfo.getPrivateKeyAlgorithm().getParameters());
             SubjectPublicKeyInfo publicKeyInfo = new SubjectPublicKeyInfo(algorithm,
