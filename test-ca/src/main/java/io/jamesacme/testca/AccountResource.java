@@ -3,7 +3,7 @@ package io.jamesacme.testca;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jose4j.lang.JoseException;
+import org.jose4j.lang.UncheckedJoseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +26,11 @@ final class AccountResource {
         String thumbprint;
         try {
             thumbprint = request.key().calculateBase64urlEncodedThumbprint("SHA-256");
-        } catch (JoseException e) {
+        } catch (UncheckedJoseException e) {
             throw AcmeProblem.malformed("The JWK thumbprint cannot be computed: "
                     + e.getMessage());
         }
+
         var existing = registry.accountByThumbprint(thumbprint);
         if (existing.isPresent()) {
             return AcmeResponse.json(200, existing.get().toJson())
@@ -44,6 +45,7 @@ final class AccountResource {
                     + "to agree to the terms of service at "
                     + registry.baseUrl() + DirectoryResource.TERMS_PATH);
         }
+
         List<String> contact = contact(payload);
         AcmeRegistry.AccountLookup lookup =
                 registry.findOrCreateAccount(request.key(), thumbprint, contact);

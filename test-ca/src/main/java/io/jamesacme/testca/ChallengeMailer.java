@@ -9,7 +9,7 @@ import javax.mail.Transport;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
-/** Sends RFC 8823 challenge mails by SMTP, without authentication. */
+/** Sends RFC 8823 challenge mails by plain SMTP, without authentication or STARTTLS. */
 final class ChallengeMailer {
 
     static final String SUBJECT_PREFIX = "ACME: ";

@@ -15,8 +15,8 @@ public enum ChallengeTiming {
 
     /**
      * The CA sends the challenge mail synchronously by SMTP while it handles the first fetch,
-     * then holds the HTTP response for {@link TestCaConfig#earlyChallengeHold()}. The client's
-     * mail pipeline thus sees the challenge before the client knows token-part2.
+     * then delays the HTTP response by {@link TestCaConfig#earlyChallengeHold()}. The client's
+     * mail pipeline thus sees the challenge before the client has token-part2.
      */
     BEFORE_AUTHORIZATION_RESPONSE
 }

@@ -18,6 +18,8 @@ final class DirectoryResource {
         this.baseUrl = baseUrl;
     }
 
+    // NOTE: the directory offers no keyChange, revokeCert or renewalInfo, so key rollover and
+    // revocation requests of a client fail against this CA.
     AcmeResponse directory() {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("termsOfService", baseUrl + TERMS_PATH);
@@ -31,10 +33,9 @@ final class DirectoryResource {
         return AcmeResponse.json(200, json);
     }
 
-    /** Returns the newNonce response: 200 for HEAD and 204 for GET, as RFC 8555 7.2 says. */
+    /** Returns the newNonce response: 200 for HEAD and 204 for GET, as RFC 8555 section 7.2 specifies. */
     AcmeResponse newNonce(String method) {
-        return AcmeResponse.empty("HEAD".equals(method) ? 200 : 204)
-                .withHeader("Cache-Control", "no-store");
+        return AcmeResponse.empty("HEAD".equals(method) ? 200 : 204);
     }
 
     AcmeResponse terms() {

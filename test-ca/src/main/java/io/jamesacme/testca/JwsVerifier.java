@@ -54,6 +54,7 @@ final class JwsVerifier {
                     + algorithm + "' is not supported; use one of " + String.join(", ",
                     ALGORITHMS));
         }
+
         PublicJsonWebKey jwk = jwkHeader(jws);
         String kid = jws.getKeyIdHeaderValue();
         if (jwk != null && kid != null) {
@@ -78,11 +79,13 @@ final class JwsVerifier {
             }
             jwk = account.key();
         }
+
         verifySignature(jws, jwk.getPublicKey());
         if (!nonces.consume(jws.getHeader("nonce"))) {
             throw AcmeProblem.of("badNonce", 400, "The JWS nonce is missing, unknown or "
                     + "already used; retry with the Replay-Nonce of this response");
         }
+
         String url = jws.getHeader("url");
         if (url == null) {
             throw AcmeProblem.malformed("The JWS protected header has no 'url'");

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 final class RootAuthority {
 
     static final String TRUST_STORE_TYPE = "PKCS12";
-    /** Password of the trust store; it protects only a public certificate. */
+    /** Password of the trust store, which contains only a public certificate. */
     static final String TRUST_STORE_PASSWORD = "changeit";
 
     private static final Logger LOG = LoggerFactory.getLogger(RootAuthority.class);
@@ -188,6 +188,7 @@ final class RootAuthority {
         try (OutputStream out = Files.newOutputStream(temporary)) {
             store.store(out, TRUST_STORE_PASSWORD.toCharArray());
         }
+        makeWorldReadable(temporary);
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
     }
@@ -210,7 +211,17 @@ final class RootAuthority {
         Path temporary = Files.createTempFile(file.getParent(), file.getFileName().toString(),
                 ".tmp");
         Files.write(temporary, content);
+        makeWorldReadable(temporary);
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Sets rw-r--r--, since temporary files start owner-only and these hold public data. */
+    private static void makeWorldReadable(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // Non-POSIX file systems keep their default permissions.
+        }
     }
 }

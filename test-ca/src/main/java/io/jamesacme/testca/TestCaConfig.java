@@ -13,7 +13,7 @@ public final class TestCaConfig {
 
     /** Default time the CA waits before it sends the challenge mail in the default timing. */
     public static final Duration DEFAULT_CHALLENGE_MAIL_DELAY = Duration.ofSeconds(1);
-    /** Default time the CA holds the authorization response in the early timing. */
+    /** Default delay of the first authorization response in the early timing. */
     public static final Duration DEFAULT_EARLY_CHALLENGE_HOLD = Duration.ofSeconds(3);
     /** Default maximum time the CA polls its IMAP inbox for the challenge response. */
     public static final Duration DEFAULT_RESPONSE_WAIT = Duration.ofSeconds(30);
@@ -109,7 +109,7 @@ public final class TestCaConfig {
         return challengeMailDelay;
     }
 
-    /** Time the first authorization response is held after the mail in the early timing. */
+    /** Delay of the first authorization response after the mail in the early timing. */
     public Duration earlyChallengeHold() {
         return earlyChallengeHold;
     }

@@ -1,0 +1,98 @@
+package io.jamesacme.testca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CommandLineOptionsTest {
+
+    private static TestCaConfig parse(String... args) throws Exception {
+        return CommandLineOptions.parse(args, Map.of());
+    }
+
+    @Test
+    void defaultsNeedOnlyPassword() throws Exception {
+        TestCaConfig config = parse("--imap-password", "secret");
+        assertThat(config.httpsPort()).isEqualTo(14000);
+        assertThat(config.stateDirectory()).isEqualTo(Path.of("./test-ca-state"));
+        assertThat(config.smtpHost()).isEqualTo("127.0.0.1");
+        assertThat(config.smtpPort()).isEqualTo(25);
+        assertThat(config.imapPort()).isEqualTo(143);
+        assertThat(config.imapUser()).isEqualTo(config.caAddress());
+        assertThat(config.challengeTiming()).isEqualTo(ChallengeTiming.AFTER_AUTHORIZATION_FETCH);
+        assertThat(config.earlyChallengeHold()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.responseWait()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.pollInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.certificateValidity()).isEqualTo(Duration.ofDays(90));
+    }
+
+    @Test
+    void allOptionsAreApplied() throws Exception {
+        TestCaConfig config = parse("--https-port", "0", "--state-dir", "/tmp/ca",
+                "--smtp-host", "localhost", "--smtp-port", "2525", "--imap-host", "localhost",
+                "--imap-port=1143", "--ca-address", "acme-ca@ca.test", "--imap-user", "ca",
+                "--imap-password", "pw", "--challenge-timing", "early",
+                "--challenge-mail-delay-ms", "200", "--early-hold-ms", "100",
+                "--response-wait-seconds", "5", "--poll-interval-ms", "50",
+                "--cert-validity-days", "7");
+        assertThat(config.httpsPort()).isZero();
+        assertThat(config.stateDirectory()).isEqualTo(Path.of("/tmp/ca"));
+        assertThat(config.smtpPort()).isEqualTo(2525);
+        assertThat(config.imapPort()).isEqualTo(1143);
+        assertThat(config.caAddress()).isEqualTo("acme-ca@ca.test");
+        assertThat(config.imapUser()).isEqualTo("ca");
+        assertThat(config.imapPassword()).isEqualTo("pw");
+        assertThat(config.challengeTiming())
+                .isEqualTo(ChallengeTiming.BEFORE_AUTHORIZATION_RESPONSE);
+        assertThat(config.challengeMailDelay()).isEqualTo(Duration.ofMillis(200));
+        assertThat(config.earlyChallengeHold()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.responseWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.pollInterval()).isEqualTo(Duration.ofMillis(50));
+        assertThat(config.certificateValidity()).isEqualTo(Duration.ofDays(7));
+    }
+
+    @Test
+    void passwordFromEnvironment() throws Exception {
+        TestCaConfig config = CommandLineOptions.parse(new String[0],
+                Map.of(CommandLineOptions.PASSWORD_VARIABLE, "from-env"));
+        assertThat(config.imapPassword()).isEqualTo("from-env");
+    }
+
+    @Test
+    void invalidValuesNameOptionAndValue() {
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--https-port", "70000"))
+                .hasMessageContaining("--https-port").hasMessageContaining("70000")
+                .hasMessageContaining("0 to 65535");
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--smtp-port", "abc"))
+                .hasMessageContaining("--smtp-port").hasMessageContaining("'abc'");
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--challenge-timing", "late"))
+                .hasMessageContaining("--challenge-timing").hasMessageContaining("late")
+                .hasMessageContaining("after-fetch or early");
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--bogus", "1"))
+                .hasMessageContaining("--bogus");
+        assertThatThrownBy(() -> parse("--imap-password"))
+                .hasMessageContaining("--imap-password needs a value");
+        assertThatThrownBy(() -> parse())
+                .hasMessageContaining("Missing --imap-password");
+    }
+
+    @Test
+    void helpListsEveryOptionWithDefaults() {
+        String usage = CommandLineOptions.usage();
+        for (String option : new String[] {"--https-port", "--state-dir", "--smtp-host",
+            "--smtp-port", "--imap-host", "--imap-port", "--ca-address", "--imap-user",
+            "--imap-password", "--challenge-timing", "--challenge-mail-delay-ms",
+            "--early-hold-ms", "--response-wait-seconds", "--poll-interval-ms",
+            "--cert-validity-days", "--help"}) {
+            assertThat(usage).as(option).contains(option);
+        }
+        assertThat(usage).contains("(default: 14000)").contains("(default: 30)")
+                .contains("(default: 90)").contains("MILLISECONDS");
+        assertThat(CommandLineOptions.wantsHelp(new String[] {"--https-port", "1", "--help"}))
+                .isTrue();
+    }
+}

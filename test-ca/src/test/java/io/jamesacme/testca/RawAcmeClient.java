@@ -1,0 +1,80 @@
+package io.jamesacme.testca;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import java.util.Map;
+import org.jose4j.json.JsonUtil;
+import org.jose4j.jwk.PublicJsonWebKey;
+import org.jose4j.jws.JsonWebSignature;
+
+/** HTTP client for requests that acme4j never sends, such as tampered JWS bodies. */
+final class RawAcmeClient {
+
+    private final HttpClient http;
+    private final String baseUrl;
+
+    RawAcmeClient(TestCa ca) {
+        this.http = HttpClient.newBuilder().sslContext(TrustStoreAcmeProvider.sslContext(ca))
+                .build();
+        String directory = ca.directoryUrl().toString();
+        this.baseUrl = directory.substring(0, directory.length() - "/directory".length());
+    }
+
+    String url(String path) {
+        return baseUrl + path;
+    }
+
+    String newNonce() throws Exception {
+        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url("/new-nonce")))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
+        return response.headers().firstValue("Replay-Nonce").orElseThrow();
+    }
+
+    /** Signs {@code payload} with a {@code jwk} header, as for newAccount. */
+    static String signWithJwk(KeyPair key, String nonce, String url, String payload)
+            throws Exception {
+        JsonWebSignature jws = baseJws(key, nonce, url, payload);
+        jws.setJwkHeader(PublicJsonWebKey.Factory.newPublicJwk(key.getPublic()));
+        return flattened(jws.getCompactSerialization());
+    }
+
+    /** Signs {@code payload} with a {@code kid} header that contains the account URL. */
+    static String signWithKid(KeyPair key, String kid, String nonce, String url, String payload)
+            throws Exception {
+        JsonWebSignature jws = baseJws(key, nonce, url, payload);
+        jws.setKeyIdHeaderValue(kid);
+        return flattened(jws.getCompactSerialization());
+    }
+
+    private static JsonWebSignature baseJws(KeyPair key, String nonce, String url,
+            String payload) {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setAlgorithmHeaderValue("ES256");
+        jws.setHeader("nonce", nonce);
+        jws.setHeader("url", url);
+        jws.setPayload(payload);
+        jws.setKey(key.getPrivate());
+        return jws;
+    }
+
+    static String flattened(String compact) {
+        String[] parts = compact.split("\\.", -1);
+        return JsonUtil.toJson(Map.of("protected", parts[0], "payload", parts[1],
+                "signature", parts[2]));
+    }
+
+    HttpResponse<String> post(String url, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/jose+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Map<String, Object> json(HttpResponse<String> response) throws Exception {
+        return JsonUtil.parseJson(response.body());
+    }
+}
