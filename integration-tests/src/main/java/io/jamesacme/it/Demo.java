@@ -80,6 +80,8 @@ public final class Demo {
         deleteRecursively(workDirectory);
         out.println("Starting the test CA and Apache James 3.8.1 in " + workDirectory + " ...");
         try (AcmeLab lab = AcmeLab.builder(workDirectory).layout(layout).start()) {
+            out.println("James log: " + lab.james().workingDirectory().logFile());
+            out.println("ACME directory: " + lab.ca().directoryUrl());
             WebAdminClient webAdmin = lab.webAdmin();
             webAdmin.createDomain(DOMAIN);
             for (String user : USERS) {
@@ -96,6 +98,10 @@ public final class Demo {
             out.println("All " + USERS.size() + " users have a certificate issued by the test CA.");
 
             if (keepRunning) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    lab.close();
+                    out.println("Stopped James and the test CA.");
+                }, "stop-demo"));
                 printEndpoints(out, lab);
                 awaitInterrupt();
             }

@@ -46,7 +46,7 @@ public final class JamesServer implements AutoCloseable {
 
     /**
      * Starts James from {@code workingDirectory} with the James classpath of {@code layout} and
-     * waits until WebAdmin answers.
+     * waits until WebAdmin responds.
      *
      * @throws IllegalStateException if James exits or does not answer within {@code startTimeout};
      *     the message contains the end of james.log
@@ -60,6 +60,7 @@ public final class JamesServer implements AutoCloseable {
                 "-Xmx512m",
                 "-Dworking.directory=" + directory,
                 "-Dlogback.configurationFile=" + workingDirectory.conf().resolve("logback.xml"),
+                "-Dextra.props=" + workingDirectory.conf().resolve("jvm.properties"),
                 "-cp",
                 layout.jamesClasspath()), StandardCharsets.UTF_8);
 
@@ -106,7 +107,7 @@ public final class JamesServer implements AutoCloseable {
             }
             sleep(Duration.ofMillis(250));
         }
-        throw new IllegalStateException("James did not answer on WebAdmin port " + workingDirectory.webAdminPort()
+        throw new IllegalStateException("James did not respond on WebAdmin port " + workingDirectory.webAdminPort()
                 + " within " + timeout.toSeconds() + " s. " + describeLog());
     }
 

@@ -68,6 +68,11 @@ public final class WebAdminClient {
         return send(request(path).GET());
     }
 
+    /** Sends a POST without body and returns the raw response, for checks of status codes and bodies. */
+    public HttpResponse<String> post(String path) {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
     private static String certificatePath(String address) {
         return "/acme-smime/certificates/" + address;
     }

@@ -12,6 +12,7 @@ import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
@@ -21,6 +22,8 @@ import org.bouncycastle.pkcs.PKCSException;
  * names that are exactly the order's email identifiers as rfc822Name entries.
  */
 final class CsrValidator {
+    private static final BouncyCastleProvider BOUNCY_CASTLE = new BouncyCastleProvider();
+
 
     private CsrValidator() {
     }
@@ -59,7 +62,10 @@ final class CsrValidator {
     private static void verifySignature(PKCS10CertificationRequest csr) throws AcmeProblem {
         boolean valid;
         try {
+            // The JDK has no KeyFactory registered under the EC key OID, so Bouncy Castle
+            // converts the CSR's public key; the provider is not registered globally.
             valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                    .setProvider(BOUNCY_CASTLE)
                     .build(csr.getSubjectPublicKeyInfo()));
         } catch (OperatorCreationException | PKCSException | RuntimeException e) {
             throw AcmeProblem.badCsr("The CSR signature cannot be verified: " + e.getMessage());
