@@ -2,6 +2,7 @@ package io.jamesacme.smime.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -106,8 +107,12 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
                 throw new InvalidConfigurationException(TRUST_STORE_TYPE, type,
                     "expected PKCS12 or JKS");
             }
-            return new TrustStoreSettings(baseDirectory.resolve(path),
-                reader.string(TRUST_STORE_PASSWORD).orElse(""), type);
+            Path file = baseDirectory.resolve(path);
+            if (!Files.isReadable(file)) {
+                throw new InvalidConfigurationException(TRUST_STORE, path,
+                    "expected a readable trust store file, but " + file + " is missing or unreadable");
+            }
+            return new TrustStoreSettings(file, reader.string(TRUST_STORE_PASSWORD).orElse(""), type);
         });
     }
 
@@ -184,7 +189,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
         Duration positiveDuration(String parameter, Duration defaultValue) {
             Duration duration = duration(parameter, defaultValue);
             if (duration.isZero()) {
-                throw new InvalidConfigurationException(parameter, "0",
+                throw new InvalidConfigurationException(parameter, string(parameter).orElse("0"),
                     "expected a duration greater than zero");
             }
             return duration;

@@ -112,7 +112,7 @@ public class AnswerAcmeChallenge extends GenericMailet {
 
         List<MailAddress> unanswered = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            Result result = responder.respond(challenge, recipient, getMailetContext(), mail.getName());
+            Result result = responder.respond(challenge, recipient, getMailetContext(), mail);
             log(mail, recipient, result);
             if (result.outcome() == Outcome.REJECTED) {
                 unanswered.add(recipient);

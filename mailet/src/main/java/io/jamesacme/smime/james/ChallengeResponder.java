@@ -13,6 +13,10 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +39,9 @@ import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 public class ChallengeResponder {
     private static final Logger LOGGER = LoggerFactory.getLogger(ChallengeResponder.class);
 
+    /** Marks a parked challenge mail that is redelivered unanswered. */
+    static final AttributeName UNANSWERED = AttributeName.of("io.jamesacme.smime.unanswered");
+
     private final PendingChallenges pendingChallenges;
     private final CertificateOrderService orders;
 
@@ -49,7 +56,8 @@ public class ChallengeResponder {
      * Parked answers are sent from another thread, so the mail pipeline never waits for the CA.
      */
     public Result respond(ChallengeMail challenge, MailAddress recipient, MailetContext context,
-                          String mailName) throws MessagingException {
+                          Mail mail) throws MessagingException {
+        String mailName = mail.getName();
         Optional<PendingOrder> pending = pendingChallenges.find(recipient.asString());
         if (pending.isEmpty()) {
             return Result.rejected(RejectionReason.NO_PENDING_ORDER);
@@ -60,18 +68,20 @@ public class ChallengeResponder {
             return answer(challenge, recipient, pending.get(), details.join(), context);
         }
 
-        LOGGER.info("Challenge mail {} for {} arrived before the order knows its challenge; "
+        LOGGER.info("Challenge mail {} for {} arrived before the order has its challenge; "
             + "the answer waits for the order", mailName, recipient.asString());
+        Mail parked = parkedCopy(mail, recipient);
         details.thenAcceptAsync(ready -> answerParked(challenge, recipient, pending.get(), ready,
-                context, mailName))
+                context, parked))
             .exceptionally(error -> {
                 if (error instanceof CancellationException
                     || error.getCause() instanceof CancellationException) {
-                    LOGGER.warn("Challenge mail {} for {} was dropped: its order closed before the "
-                        + "challenge was known", mailName, recipient.asString());
+                    redeliver(parked, recipient, context, "its order closed before the challenge "
+                        + "was known");
                 } else {
                     LOGGER.error("Answering the parked challenge mail {} for {} failed", mailName,
                         recipient.asString(), error);
+                    redeliver(parked, recipient, context, "answering it failed");
                 }
                 return null;
             });
@@ -79,20 +89,44 @@ public class ChallengeResponder {
     }
 
     private void answerParked(ChallengeMail challenge, MailAddress recipient, PendingOrder pending,
-                              ChallengeDetails details, MailetContext context, String mailName) {
+                              ChallengeDetails details, MailetContext context, Mail parked) {
         try {
             Result result = answer(challenge, recipient, pending, details, context);
             if (result.outcome() == Outcome.ANSWERED) {
-                LOGGER.info("Parked challenge mail {} for {} answered for order {}", mailName,
+                LOGGER.info("Parked challenge mail {} for {} answered for order {}", parked.getName(),
                     recipient.asString(), details.orderUrl());
             } else {
-                LOGGER.warn("Parked challenge mail {} for {} was not answered ({}) and is dropped",
-                    mailName, recipient.asString(), result.reason().map(RejectionReason::code)
-                        .orElse("unknown"));
+                redeliver(parked, recipient, context, "it was not answered ("
+                    + result.reason().map(RejectionReason::code).orElse("unknown") + ")");
             }
         } catch (MessagingException | RuntimeException e) {
             LOGGER.error("Sending the response to parked challenge mail {} for {} of order {} failed",
-                mailName, recipient.asString(), details.orderUrl(), e);
+                parked.getName(), recipient.asString(), details.orderUrl(), e);
+            redeliver(parked, recipient, context, "sending the response failed");
+        }
+    }
+
+    /**
+     * Copies the mail for one recipient and marks it, so that a later redelivery passes
+     * {@link IsAcmeChallenge} instead of being parked again.
+     */
+    private static Mail parkedCopy(Mail mail, MailAddress recipient) throws MessagingException {
+        Mail copy = mail.duplicate();
+        copy.setRecipients(List.of(recipient));
+        copy.setAttribute(new Attribute(UNANSWERED, AttributeValue.of(true)));
+        return copy;
+    }
+
+    /** Sends a parked mail that was not answered back into the pipeline for normal delivery. */
+    private static void redeliver(Mail parked, MailAddress recipient, MailetContext context,
+                                  String why) {
+        try {
+            context.sendMail(parked);
+            LOGGER.warn("Parked challenge mail {} for {} is delivered unanswered because {}",
+                parked.getName(), recipient.asString(), why);
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.error("Parked challenge mail {} for {} was lost because {} and redelivering it "
+                + "failed", parked.getName(), recipient.asString(), why, e);
         }
     }
 

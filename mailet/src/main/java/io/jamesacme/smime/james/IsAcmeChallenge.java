@@ -18,8 +18,10 @@ import io.jamesacme.smime.store.PendingChallenges;
  * server has an open certificate order.
  *
  * <p>The checks run from cheap to dear: one Subject header that starts with {@code ACME:} (or
- * is RFC 2047-encoded), then a map lookup per recipient. The token itself is validated by
- * {@link AnswerAcmeChallenge}. Other mail passes through untouched. No init parameters.
+ * is RFC 2047-encoded), then a map lookup per recipient. A parked challenge that is
+ * redelivered unanswered carries a marker attribute and is not matched again. The token
+ * itself is validated by {@link AnswerAcmeChallenge}. Other mail passes through untouched.
+ * No init parameters.
  *
  * <pre>{@code
  * <mailet match="io.jamesacme.smime.james.IsAcmeChallenge"
@@ -38,7 +40,8 @@ public class IsAcmeChallenge extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        if (!hasChallengeSubject(mail)) {
+        boolean redelivered = mail.getAttribute(ChallengeResponder.UNANSWERED).isPresent();
+        if (redelivered || !hasChallengeSubject(mail)) {
             return List.of();
         }
         return mail.getRecipients().stream()

@@ -41,7 +41,9 @@ class AcmeSmimeConfigurationTest {
     }
 
     @Test
-    void explicitValuesAreRead() {
+    void explicitValuesAreRead() throws Exception {
+        Files.createDirectories(baseDirectory.resolve("conf"));
+        Files.write(baseDirectory.resolve("conf/ca.p12"), new byte[] {0});
         values.put(AcmeSmimeConfiguration.KEY_TYPE, "rsa-3072");
         values.put(AcmeSmimeConfiguration.PROVISIONING_INTERVAL, "30s");
         values.put(AcmeSmimeConfiguration.PROVISIONING_CONCURRENCY, "5");
@@ -74,11 +76,14 @@ class AcmeSmimeConfigurationTest {
         "acme.account.contact|postmaster@example.test|mailto:",
         "acme.truststore.type|PEM|PKCS12 or JKS",
         "pkcs12.passphrase.source|secret|file:<path>",
-        "challenge.trigger-delay|-1s|duration"})
+        "challenge.trigger-delay|-1s|duration",
+        "challenge.timeout|0s|'0s'",
+        "acme.truststore|absent.p12|missing or unreadable"})
     void invalidValueNamesParameterValueAndAllowed(String parameter, String value, String allowed) {
         values.put(parameter, value);
         if (parameter.equals(AcmeSmimeConfiguration.TRUST_STORE_TYPE)) {
             values.put(AcmeSmimeConfiguration.TRUST_STORE, "ca.p12");
+            writeTrustStoreFile();
         }
 
         assertThatThrownBy(this::read)
@@ -127,6 +132,14 @@ class AcmeSmimeConfigurationTest {
         assertThatThrownBy(() -> read().passphraseSource().read())
             .isInstanceOf(InvalidConfigurationException.class)
             .hasMessageContaining("printable ASCII");
+    }
+
+    private void writeTrustStoreFile() {
+        try {
+            Files.write(baseDirectory.resolve("ca.p12"), new byte[] {0});
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private AcmeSmimeConfiguration read() {

@@ -154,6 +154,27 @@ class AnswerAcmeChallengeTest {
     }
 
     @Test
+    void parkedChallengeWithWrongSenderIsRedelivered() throws Exception {
+        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+        Mail mail = ChallengeMails.mail("early-forged",
+            ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
+
+        mailet.service(mail);
+        order.challengeReady(details());
+
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (context.getSentMails().isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
+        assertThat(order.isAnswered()).isFalse();
+        assertThat(context.getSentMails()).hasSize(1);
+        FakeMailContext.SentMail redelivered = context.getSentMails().get(0);
+        assertThat(redelivered.getRecipients()).containsExactly(new MailAddress(USER));
+        assertThat(redelivered.getSubject()).contains("ACME: " + TOKEN_PART1);
+        assertThat(redelivered.getAttributes()).containsKey(ChallengeResponder.UNANSWERED);
+    }
+
+    @Test
     void mailThatBreaksGoesToErrorProcessor() throws Exception {
         openOrderWithDetails();
         MimeMessage message = ChallengeMails.challenge(CA, TOKEN_PART1);

@@ -65,6 +65,16 @@ class IsAcmeChallengeTest {
     }
 
     @Test
+    void redeliveredParkedChallengeDoesNotMatch() throws Exception {
+        pendingChallenges.open(USER);
+        var mail = ChallengeMails.mail("redelivered", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+        mail.setAttribute(new org.apache.mailet.Attribute(ChallengeResponder.UNANSWERED,
+            org.apache.mailet.AttributeValue.of(true)));
+
+        assertThat(matcher.match(mail)).isEmpty();
+    }
+
+    @Test
     void ownResponseDoesNotMatch() throws Exception {
         pendingChallenges.open(USER);
         var mail = ChallengeMails.mail("looped-response", ChallengeMails.message(

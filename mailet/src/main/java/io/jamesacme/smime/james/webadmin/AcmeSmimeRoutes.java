@@ -1,5 +1,7 @@
 package io.jamesacme.smime.james.webadmin;
 
+import java.util.Locale;
+
 import javax.inject.Inject;
 import javax.mail.internet.AddressException;
 
@@ -78,13 +80,16 @@ public class AcmeSmimeRoutes implements Routes {
                 .message("Invalid address '%s': %s", address, e.getMessage())
                 .haltError();
         }
-        if (!users.contains(Username.of(address))) {
+        // James compares user names without regard to case; the lower-case form is the one
+        // provisioning orders for, so a mixed-case URL cannot start a second spelling.
+        Username username = Username.of(address.toLowerCase(Locale.ROOT));
+        if (!users.contains(username)) {
             throw ErrorResponder.builder()
                 .statusCode(404)
                 .type(ErrorType.NOT_FOUND)
                 .message("'%s' is not a hosted user", address)
                 .haltError();
         }
-        return address;
+        return username.asString();
     }
 }
