@@ -2,7 +2,7 @@ package io.jamesacme.smime.store;
 
 import java.util.Locale;
 
-/** Where a user's certificate stands. The lower-case name is what WebAdmin returns. */
+/** The state of a user's certificate. WebAdmin returns the lower-case name. */
 public enum CertificateState {
     /** No order was ever started for the address. */
     NONE,
@@ -14,7 +14,7 @@ public enum CertificateState {
     ANSWERED,
     /** A certificate is stored for the address. */
     VALID,
-    /** The last order failed; {@link CertificateStatus#lastError()} says why. */
+    /** The last order failed; {@link CertificateStatus#lastError()} contains the reason. */
     FAILED;
 
     public String jsonName() {

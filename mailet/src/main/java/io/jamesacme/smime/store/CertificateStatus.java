@@ -8,7 +8,7 @@ import java.util.Optional;
  * The recorded status of one address.
  *
  * @param address the certified address
- * @param state where the certificate stands
+ * @param state the state of the certificate
  * @param orderUrl the URL of the last order, once the CA created it
  * @param notAfter the end of validity of the stored certificate
  * @param lastError why the last order failed

@@ -80,8 +80,8 @@ public class AcmeSmimeRoutes implements Routes {
                 .message("Invalid address '%s': %s", address, e.getMessage())
                 .haltError();
         }
-        // James compares user names without regard to case; the lower-case form is the one
-        // provisioning orders for, so a mixed-case URL cannot start a second spelling.
+        // James compares user names without regard to case. Provisioning orders for the
+        // lower-case form, so a mixed-case URL must not start an order for a second spelling.
         Username username = Username.of(address.toLowerCase(Locale.ROOT));
         if (!users.contains(username)) {
             throw ErrorResponder.builder()
