@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 final class AuthorizationResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuthorizationResource.class);
+    /** Delay that a client polling a processing challenge is asked to wait, in seconds. */
+    private static final String RETRY_AFTER_SECONDS = "1";
 
     private final AcmeRegistry registry;
     private final JwsVerifier verifier;
@@ -46,7 +48,14 @@ final class AuthorizationResource {
             request.payloadJson();
             processor.trigger(challenge);
         }
-        return AcmeResponse.json(200, challenge.toJson()).withLink(authorization.url(), "up");
+        AcmeResponse response =
+                AcmeResponse.json(200, challenge.toJson()).withLink(authorization.url(), "up");
+        if (challenge.status() == AcmeStatus.PROCESSING) {
+            // Clients that poll without a Retry-After wait longer (acme4j 4.0: 3 s), although
+            // the CA polls its inbox every poll interval.
+            response.withHeader("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        return response;
     }
 
     private static void requireOwner(SignedRequest request, Authorization authorization)

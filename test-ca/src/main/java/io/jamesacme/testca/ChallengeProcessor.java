@@ -1,7 +1,9 @@
 package io.jamesacme.testca;
 
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the mail side of email-reply-00: sends each challenge mail once, at the moment that
  * {@link ChallengeTiming} selects, and after the client's trigger polls the CA inbox for the
- * response, then moves challenge, authorization and order to their final status.
+ * response, then moves challenge, authorization and order to their final status. When
+ * challenge mails are held ({@link TestCaConfig#challengeMailHeld()}), only {@link #sendNow}
+ * sends them.
  */
 final class ChallengeProcessor implements AutoCloseable {
 
@@ -24,15 +28,17 @@ final class ChallengeProcessor implements AutoCloseable {
     private static final int POLL_FAILURE_LOG_INTERVAL = 10;
 
     private final TestCaConfig config;
+    private final ChallengeMessages messages;
     private final ChallengeMailer mailer;
     private final ResponseMailbox mailbox;
     private final AcmeRegistry registry;
     private final ScheduledExecutorService mailScheduler;
     private final ExecutorService validations;
 
-    ChallengeProcessor(TestCaConfig config, ChallengeMailer mailer, ResponseMailbox mailbox,
-            AcmeRegistry registry) {
+    ChallengeProcessor(TestCaConfig config, ChallengeMessages messages, ChallengeMailer mailer,
+            ResponseMailbox mailbox, AcmeRegistry registry) {
         this.config = config;
+        this.messages = messages;
         this.mailer = mailer;
         this.mailbox = mailbox;
         this.registry = registry;
@@ -42,13 +48,16 @@ final class ChallengeProcessor implements AutoCloseable {
 
     /**
      * Starts the challenge mail of an authorization on its first fetch. In the early timing
-     * this sends the mail and then blocks for the configured hold.
+     * this sends the mail and then blocks for the configured hold. With held challenge mails
+     * it still blocks, so that a test can deliver its own mail in that time.
      */
     void onFirstFetch(Authorization authorization) {
         EmailReplyChallenge challenge = authorization.challenge();
         if (config.challengeTiming() == ChallengeTiming.AFTER_AUTHORIZATION_FETCH) {
-            mailScheduler.schedule(() -> sendOnce(challenge),
-                    config.challengeMailDelay().toMillis(), TimeUnit.MILLISECONDS);
+            if (!config.challengeMailHeld()) {
+                mailScheduler.schedule(() -> sendOnce(challenge),
+                        config.challengeMailDelay().toMillis(), TimeUnit.MILLISECONDS);
+            }
             return;
         }
         sendOnce(challenge);
@@ -80,18 +89,73 @@ final class ChallengeProcessor implements AutoCloseable {
         return mailbox.countResponses(challenge.get().tokenPart1());
     }
 
+    /** Fetches the raw response mails to the latest challenge of {@code address}. */
+    List<byte[]> responseMessages(String address) throws MessagingException {
+        var challenge = registry.latestChallengeFor(address);
+        if (challenge.isEmpty()) {
+            return List.of();
+        }
+        return mailbox.responseMessages(challenge.get().tokenPart1());
+    }
+
+    /** Builds the genuine challenge mail of {@code challenge} in {@code signing} mode. */
+    byte[] challengeMail(EmailReplyChallenge challenge, ChallengeSigning signing)
+            throws MessagingException, GeneralSecurityException {
+        return messages.build(challenge, signing);
+    }
+
+    /**
+     * Sends the challenge mail in the configured mode now, held or not, even if one was sent
+     * before. A scheduled automatic mail that has not gone out yet is dropped.
+     */
+    void sendNow(EmailReplyChallenge challenge)
+            throws MessagingException, GeneralSecurityException {
+        challenge.claimMail();
+        send(challenge);
+    }
+
+    /**
+     * Marks the authorization of {@code challenge} expired, the challenge invalid and a
+     * pending or ready order invalid. A validation in progress stops at its next poll.
+     */
+    void expire(EmailReplyChallenge challenge) {
+        Authorization authorization = challenge.authorization();
+        Order order = authorization.order();
+        AcmeProblem problem = AcmeProblem.unauthorized("The authorization for "
+                + authorization.address() + " expired before its challenge was completed");
+        synchronized (order) {
+            challenge.markInvalid(problem);
+            authorization.setStatus(AcmeStatus.EXPIRED);
+            if (order.status() == AcmeStatus.PENDING || order.status() == AcmeStatus.READY) {
+                order.fail(problem);
+            }
+        }
+        LOG.info("Expired authorization {} for {}; challenge {} is invalid, order {} is {}",
+                authorization.url(), authorization.address(), challenge.url(), order.url(),
+                order.status().json());
+    }
+
+    private void send(EmailReplyChallenge challenge)
+            throws MessagingException, GeneralSecurityException {
+        Authorization authorization = challenge.authorization();
+        String address = authorization.address();
+        byte[] mail = messages.build(challenge, config.challengeSigning());
+        String messageId = mailer.send(mail);
+        registry.countChallengeMail(address);
+        LOG.info("Sent {} challenge mail {} to {} for order {} via SMTP {}:{}",
+                config.challengeSigning(), messageId, address, authorization.order().url(),
+                config.smtpHost(), config.smtpPort());
+    }
+
     private void sendOnce(EmailReplyChallenge challenge) {
-        if (!challenge.claimMail()) {
+        if (config.challengeMailHeld() || !challenge.claimMail()) {
             return;
         }
         Authorization authorization = challenge.authorization();
         String address = authorization.address();
         try {
-            String messageId = mailer.send(challenge);
-            registry.countChallengeMail(address);
-            LOG.info("Sent challenge mail {} to {} for order {} via SMTP {}:{}", messageId,
-                    address, authorization.order().url(), config.smtpHost(), config.smtpPort());
-        } catch (MessagingException | RuntimeException e) {
+            send(challenge);
+        } catch (MessagingException | GeneralSecurityException | RuntimeException e) {
             LOG.error("Sending the challenge mail to {} for order {} via SMTP {}:{} failed",
                     address, authorization.order().url(), config.smtpHost(), config.smtpPort(),
                     e);
@@ -114,6 +178,10 @@ final class ChallengeProcessor implements AutoCloseable {
         Instant deadline = Instant.now().plus(config.responseWait());
         int failedPolls = 0;
         while (true) {
+            if (challenge.isFinal()) {
+                // Expired by expire() while this validation was polling.
+                return;
+            }
             try {
                 ResponseMailbox.ScanResult result =
                         mailbox.scan(challenge.tokenPart1(), address, expected);
@@ -154,6 +222,9 @@ final class ChallengeProcessor implements AutoCloseable {
         Authorization authorization = challenge.authorization();
         Order order = authorization.order();
         synchronized (order) {
+            if (challenge.isFinal()) {
+                return;
+            }
             challenge.markValid();
             authorization.setStatus(AcmeStatus.VALID);
             order.updateFromAuthorizations();
@@ -166,6 +237,9 @@ final class ChallengeProcessor implements AutoCloseable {
         Authorization authorization = challenge.authorization();
         Order order = authorization.order();
         synchronized (order) {
+            if (challenge.isFinal()) {
+                return;
+            }
             challenge.markInvalid(problem);
             authorization.setStatus(AcmeStatus.INVALID);
             order.fail(problem);

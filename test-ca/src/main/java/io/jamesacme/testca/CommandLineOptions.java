@@ -1,5 +1,9 @@
 package io.jamesacme.testca;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +35,16 @@ final class CommandLineOptions {
         OPTIONS.put("--https-port", new Option("PORT", "14000",
                 "HTTPS port on 127.0.0.1; 0 picks a free port"));
         OPTIONS.put("--state-dir", new Option("DIR", "./test-ca-state",
-                "directory of the root key, root certificate and trust store; created if "
-                        + "missing"));
+                "directory of the test root, the trust store, the DKIM key and the S/MIME "
+                        + "signing certificate; created if missing"));
         OPTIONS.put("--smtp-host", new Option("HOST", "127.0.0.1",
                 "SMTP server that receives the challenge mails"));
         OPTIONS.put("--smtp-port", new Option("PORT", "25", "SMTP port"));
+        OPTIONS.put("--smtp-auth-user", new Option("USER", null,
+                "log in with SMTP AUTH (PLAIN or LOGIN, no TLS) as USER before sending; "
+                        + "needs --smtp-auth-password-file (default: no AUTH)"));
+        OPTIONS.put("--smtp-auth-password-file", new Option("FILE", null,
+                "file whose first line is the SMTP AUTH password"));
         OPTIONS.put("--imap-host", new Option("HOST", "127.0.0.1",
                 "IMAP server of the CA's own mailbox"));
         OPTIONS.put("--imap-port", new Option("PORT", "143", "IMAP port (plain IMAP, no TLS)"));
@@ -49,6 +58,10 @@ final class CommandLineOptions {
         OPTIONS.put("--challenge-timing", new Option("after-fetch|early", "after-fetch",
                 "after-fetch: mail sent after the first authorization fetch; early: mail sent "
                         + "before the first authorization response"));
+        OPTIONS.put("--challenge-signing", new Option("unsigned|bare|dkim|smime", "unsigned",
+                "unsigned: plain challenge mail; bare: also without Message-ID, Date and "
+                        + "Auto-Submitted; dkim: DKIM-signed with the key in the state "
+                        + "directory; smime: S/MIME-signed with a certificate from the test root"));
         OPTIONS.put("--challenge-mail-delay-ms", new Option("MILLISECONDS", "1000",
                 "after-fetch timing: delay between the first fetch and the mail"));
         OPTIONS.put("--early-hold-ms", new Option("MILLISECONDS", "3000",
@@ -129,7 +142,19 @@ final class CommandLineOptions {
                     + "the CA's mailbox, or set the environment variable " + PASSWORD_VARIABLE);
         }
         String imapUser = values.getOrDefault("--imap-user", caAddress);
-        return TestCaConfig.builder()
+        TestCaConfig.Builder builder = TestCaConfig.builder();
+        String authUser = values.get("--smtp-auth-user");
+        String authPasswordFile = values.get("--smtp-auth-password-file");
+        if (authUser != null || authPasswordFile != null) {
+            if (authUser == null || authPasswordFile == null) {
+                throw new UsageException("--smtp-auth-user and --smtp-auth-password-file must "
+                        + "be given together");
+            }
+            builder.smtpAuth(text(values, "--smtp-auth-user"),
+                    firstLine(path(values, "--smtp-auth-password-file"),
+                            "--smtp-auth-password-file"));
+        }
+        return builder
                 .httpsPort(integer(values, "--https-port", 0, 65535))
                 .stateDirectory(path(values, "--state-dir"))
                 .smtp(text(values, "--smtp-host"), integer(values, "--smtp-port", 1, 65535))
@@ -137,6 +162,7 @@ final class CommandLineOptions {
                         imapUser, password)
                 .caAddress(caAddress)
                 .challengeTiming(timing(values))
+                .challengeSigning(signing(values))
                 .challengeMailDelay(Duration.ofMillis(
                         integer(values, "--challenge-mail-delay-ms", 0, 600_000)))
                 .earlyChallengeHold(Duration.ofMillis(
@@ -185,6 +211,33 @@ final class CommandLineOptions {
             throw new UsageException("Invalid value '" + value + "' for " + name
                     + ": expected a file system path (" + e.getReason() + ")");
         }
+    }
+
+    private static ChallengeSigning signing(Map<String, String> values) throws UsageException {
+        String value = raw(values, "--challenge-signing");
+        return switch (value) {
+            case "unsigned" -> ChallengeSigning.UNSIGNED;
+            case "bare" -> ChallengeSigning.BARE;
+            case "dkim" -> ChallengeSigning.DKIM;
+            case "smime" -> ChallengeSigning.SMIME;
+            default -> throw new UsageException("Invalid value '" + value
+                    + "' for --challenge-signing: expected unsigned, bare, dkim or smime");
+        };
+    }
+
+    /** Returns the first line of {@code file} without its line end; it must not be empty. */
+    private static String firstLine(Path file, String option) throws UsageException {
+        String line;
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            line = reader.readLine();
+        } catch (IOException e) {
+            throw new UsageException("Cannot read " + file + " given by " + option + ": " + e);
+        }
+        if (line == null || line.isEmpty()) {
+            throw new UsageException("The first line of " + file + " given by " + option
+                    + " is empty; it must contain the password");
+        }
+        return line;
     }
 
     private static ChallengeTiming timing(Map<String, String> values) throws UsageException {

@@ -48,8 +48,18 @@ final class EmailReplyChallenge {
         return tokenPart2;
     }
 
+    String from() {
+        return from;
+    }
+
     AcmeStatus status() {
         return status;
+    }
+
+    /** Returns true once the challenge is valid or invalid, which RFC 8555 makes final. */
+    boolean isFinal() {
+        AcmeStatus current = status;
+        return current == AcmeStatus.VALID || current == AcmeStatus.INVALID;
     }
 
     /** Returns true for the one caller that may send the challenge mail. */

@@ -40,6 +40,8 @@ public final class Main {
         System.out.println("Trust store:      " + ca.trustStore().toAbsolutePath() + " (type "
                 + ca.trustStoreType() + ", password " + ca.trustStorePassword() + ")");
         System.out.println("Root certificate: " + ca.rootCertificatePem().toAbsolutePath());
+        System.out.println("DKIM key records: " + ca.dkimKeyRecordsFile().toAbsolutePath()
+                + " (" + ca.dkimRecordName() + ")");
         System.out.println("Press Ctrl+C to stop.");
         System.out.flush();
         Thread.currentThread().join();

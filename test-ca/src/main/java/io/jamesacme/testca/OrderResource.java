@@ -118,7 +118,7 @@ final class OrderResource {
         StringBuilder pem = new StringBuilder();
         for (X509Certificate certificate : chain) {
             try {
-                pem.append(RootAuthority.toPem(certificate));
+                pem.append(PemFiles.toPem(certificate));
             } catch (IOException e) {
                 throw new IllegalStateException("PEM encoding to memory failed", e);
             }

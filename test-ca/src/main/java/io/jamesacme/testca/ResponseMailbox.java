@@ -1,5 +1,6 @@
 package io.jamesacme.testca;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,26 @@ final class ResponseMailbox {
     /** Returns how many messages in INBOX have the subject {@code Re: ACME: <tokenPart1>}. */
     int countResponses(String tokenPart1) throws MessagingException {
         return withInbox(messages -> responsesTo(messages, tokenPart1).size());
+    }
+
+    /**
+     * Fetches the full RFC 5322 bytes, as the IMAP server sends them, of each message in INBOX
+     * with the subject {@code Re: ACME: <tokenPart1>}.
+     */
+    List<byte[]> responseMessages(String tokenPart1) throws MessagingException {
+        return withInbox(messages -> {
+            List<byte[]> raw = new ArrayList<>();
+            for (Message message : responsesTo(messages, tokenPart1)) {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try {
+                    message.writeTo(bytes);
+                } catch (IOException e) {
+                    throw new MessagingException("Fetching a response message failed", e);
+                }
+                raw.add(bytes.toByteArray());
+            }
+            return raw;
+        });
     }
 
     /**

@@ -2,15 +2,11 @@ package io.jamesacme.testca;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Reader;
-import java.io.StringWriter;
-import java.io.Writer;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
@@ -27,9 +23,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,16 +74,17 @@ final class RootAuthority {
         PrivateKey key;
         X509Certificate certificate;
         if (keyExists && certificateExists) {
-            key = readPrivateKey(keyFile);
-            certificate = readCertificate(certificateFile);
+            key = PemFiles.readPrivateKey(keyFile);
+            certificate = PemFiles.readCertificate(certificateFile);
             LOG.info("Loaded test root '{}' from {}", certificate.getSubjectX500Principal(),
                     stateDirectory);
         } else if (!keyExists && !certificateExists) {
             KeyPair keyPair = CertificateSupport.generateRsaKeyPair(2048);
             key = keyPair.getPrivate();
             certificate = createRootCertificate(keyPair);
-            writeOwnerOnly(keyFile, toPem(key));
-            writeAtomically(certificateFile, toPem(certificate).getBytes(StandardCharsets.US_ASCII));
+            PemFiles.writeOwnerOnly(keyFile, PemFiles.toPem(key));
+            PemFiles.writeWorldReadable(certificateFile,
+                    PemFiles.toPem(certificate).getBytes(StandardCharsets.US_ASCII));
             LOG.info("Generated test root '{}' in {}", certificate.getSubjectX500Principal(),
                     stateDirectory);
         } else {
@@ -120,18 +114,16 @@ final class RootAuthority {
         return trustStore;
     }
 
-    static String toPem(Object object) throws IOException {
-        StringWriter text = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
-            writer.writeObject(object);
-        }
-        return text.toString();
-    }
-
     private static X509Certificate createRootCertificate(KeyPair keyPair)
             throws GeneralSecurityException, IOException {
         X500Name subject = new X500Name("CN=james-acme-smime Test Root "
                 + Long.toHexString(System.currentTimeMillis()) + ",O=james-acme-smime test CA");
+        return createSelfSigned(keyPair, subject);
+    }
+
+    /** Creates a self-signed CA certificate valid for 10 years, also used for untrusted roots. */
+    static X509Certificate createSelfSigned(KeyPair keyPair, X500Name subject)
+            throws GeneralSecurityException, IOException {
         Instant now = Instant.now();
         BigInteger serial = CertificateSupport.randomSerial();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial,
@@ -148,34 +140,8 @@ final class RootAuthority {
                     builder.build(CertificateSupport.signer(keyPair.getPrivate()));
             return CertificateSupport.toX509(holder);
         } catch (OperatorCreationException e) {
-            throw new GeneralSecurityException("Signing the test root failed", e);
-        }
-    }
-
-    private static PrivateKey readPrivateKey(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-                PEMParser parser = new PEMParser(reader)) {
-            Object object = parser.readObject();
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            if (object instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
-            }
-            if (object instanceof org.bouncycastle.openssl.PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
-            }
-            throw new IOException(file + " contains no unencrypted private key");
-        }
-    }
-
-    private static X509Certificate readCertificate(Path file)
-            throws IOException, GeneralSecurityException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-                PEMParser parser = new PEMParser(reader)) {
-            Object object = parser.readObject();
-            if (object instanceof X509CertificateHolder holder) {
-                return CertificateSupport.toX509(holder);
-            }
-            throw new IOException(file + " contains no PEM certificate");
+            throw new GeneralSecurityException("Signing the root certificate " + subject
+                    + " failed", e);
         }
     }
 
@@ -188,40 +154,8 @@ final class RootAuthority {
         try (OutputStream out = Files.newOutputStream(temporary)) {
             store.store(out, TRUST_STORE_PASSWORD.toCharArray());
         }
-        makeWorldReadable(temporary);
+        PemFiles.makeWorldReadable(temporary);
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void writeOwnerOnly(Path file, String text) throws IOException {
-        Path temporary = Files.createTempFile(file.getParent(), KEY_FILE, ".tmp");
-        try {
-            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            LOG.warn("The file system of {} has no POSIX permissions; the root key is readable "
-                    + "with the directory's default permissions", file.getParent());
-        }
-        try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.US_ASCII)) {
-            writer.write(text);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path temporary = Files.createTempFile(file.getParent(), file.getFileName().toString(),
-                ".tmp");
-        Files.write(temporary, content);
-        makeWorldReadable(temporary);
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Sets rw-r--r--, since temporary files start owner-only and these hold public data. */
-    private static void makeWorldReadable(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // Non-POSIX file systems keep their default permissions.
-        }
     }
 }

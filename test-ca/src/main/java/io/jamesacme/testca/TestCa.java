@@ -6,6 +6,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
 import javax.mail.MessagingException;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -15,7 +18,12 @@ import org.slf4j.LoggerFactory;
  * Local ACME server (RFC 8555) that issues S/MIME test certificates after the email-reply-00
  * challenge of RFC 8823. It listens on 127.0.0.1 over HTTPS, sends challenge mails by SMTP and
  * reads the responses from its own IMAP inbox. Accounts and orders live in memory. The root key
- * and certificate persist in the state directory, so a restart keeps the same trust store.
+ * and certificate persist in the state directory, so a restart keeps the same trust store, and
+ * so do the DKIM key and the S/MIME signing certificate that {@link ChallengeSigning} uses.
+ *
+ * <p>Besides the ACME server, the CA offers building blocks for tests that craft challenge
+ * mails: the genuine mail in any signing mode, DKIM and S/MIME signatures over any message, and
+ * held challenge mails that only {@link #sendChallengeMail} sends.
  *
  * <pre>{@code
  * try (TestCa ca = TestCa.start(config)) {
@@ -26,35 +34,45 @@ import org.slf4j.LoggerFactory;
  */
 public final class TestCa implements AutoCloseable {
 
+    /** DKIM selector of the CA's key; its record is {@code acme._domainkey.<CA domain>}. */
+    public static final String DKIM_SELECTOR = DkimKey.SELECTOR;
+
     private static final Logger LOG = LoggerFactory.getLogger(TestCa.class);
 
     private final RootAuthority root;
     private final AcmeHttpServer server;
+    private final ChallengeMessages messages;
     private final ChallengeProcessor processor;
     private final AcmeRegistry registry;
 
-    private TestCa(RootAuthority root, AcmeHttpServer server, ChallengeProcessor processor,
-            AcmeRegistry registry) {
+    private TestCa(RootAuthority root, AcmeHttpServer server, ChallengeMessages messages,
+            ChallengeProcessor processor, AcmeRegistry registry) {
         this.root = root;
         this.server = server;
+        this.messages = messages;
         this.processor = processor;
         this.registry = registry;
     }
 
     /**
-     * Loads or creates the test root in the state directory and starts the HTTPS server.
+     * Loads or creates the test root, the DKIM key and the S/MIME signing certificate in the
+     * state directory and starts the HTTPS server.
      *
      * @throws IOException if the state directory cannot be used or the port cannot be bound
      * @throws GeneralSecurityException if a key or certificate cannot be created or loaded
      */
     public static TestCa start(TestCaConfig config) throws IOException, GeneralSecurityException {
         RootAuthority root = RootAuthority.loadOrCreate(config.stateDirectory());
+        ChallengeMessages messages = new ChallengeMessages(config.caAddress(), config.caDomain(),
+                DkimKey.loadOrCreate(config.stateDirectory(), config.caDomain()),
+                SmimeSignerCertificates.loadOrCreate(config.stateDirectory(), root,
+                        config.caAddress()));
         SSLContext tls = TlsServerContext.create(root);
         NonceRegistry nonces = new NonceRegistry();
         AcmeHttpServer server = AcmeHttpServer.bind(config.httpsPort(), tls, nonces);
         AcmeRegistry registry = new AcmeRegistry(server.baseUrl(), config.caAddress());
-        ChallengeProcessor processor = new ChallengeProcessor(config,
-                new ChallengeMailer(config.smtpHost(), config.smtpPort(), config.caAddress()),
+        ChallengeProcessor processor = new ChallengeProcessor(config, messages,
+                new ChallengeMailer(config),
                 new ResponseMailbox(config.imapHost(), config.imapPort(), config.imapUser(),
                         config.imapPassword()),
                 registry);
@@ -66,11 +84,14 @@ public final class TestCa implements AutoCloseable {
                 new AccountResource(registry, verifier),
                 new OrderResource(registry, verifier, issuer),
                 new AuthorizationResource(registry, verifier, processor)));
-        LOG.info("Test CA started: directory {}, challenge timing {}, SMTP {}:{}, IMAP {}:{} as {}",
+        LOG.info("Test CA started: directory {}, challenge timing {}, signing {}, mails {}, "
+                + "SMTP {}:{} {}, IMAP {}:{} as {}",
                 server.baseUrl() + DirectoryResource.DIRECTORY_PATH, config.challengeTiming(),
-                config.smtpHost(), config.smtpPort(), config.imapHost(), config.imapPort(),
-                config.imapUser());
-        return new TestCa(root, server, processor, registry);
+                config.challengeSigning(), config.challengeMailHeld() ? "held" : "sent",
+                config.smtpHost(), config.smtpPort(),
+                config.smtpAuthUser().map(user -> "with AUTH as " + user).orElse("without AUTH"),
+                config.imapHost(), config.imapPort(), config.imapUser());
+        return new TestCa(root, server, messages, processor, registry);
     }
 
     /** Returns the directory URL, {@code https://127.0.0.1:<port>/directory}. */
@@ -117,9 +138,172 @@ public final class TestCa implements AutoCloseable {
         }
     }
 
+    /**
+     * Fetches over IMAP the raw bytes of the mails in the CA's INBOX whose subject is
+     * {@code Re: ACME: <token-part1>} of the latest challenge for {@code address}, which are
+     * the mails that {@link #responsesReceived} counts.
+     *
+     * @return the mails, or an empty list if the CA never created a challenge for the address
+     * @throws UncheckedIOException if the IMAP server cannot be read
+     */
+    public List<byte[]> responseMessages(String address) {
+        try {
+            return processor.responseMessages(address);
+        } catch (MessagingException e) {
+            throw new UncheckedIOException(new IOException(
+                    "Reading the CA inbox over IMAP failed: " + e.getMessage(), e));
+        }
+    }
+
     /** Returns how many challenge mails the CA has sent to {@code address} since it started. */
     public int challengesSent(String address) {
         return registry.challengeMailsSent(address);
+    }
+
+    /** Returns the latest challenge created for {@code address}, whatever its status now. */
+    public Optional<PendingChallenge> pendingChallenge(String address) {
+        return registry.latestChallengeFor(address).map(challenge -> new PendingChallenge(
+                challenge.authorization().address(), challenge.tokenPart1(), challenge.from(),
+                challenge.url()));
+    }
+
+    /**
+     * Builds the genuine challenge mail of the latest challenge for {@code address} in
+     * {@code signing} mode, with the same code that sends it. Each call makes a new mail, so
+     * Date, Message-ID and signatures differ between calls.
+     *
+     * @return the RFC 5322 bytes with CRLF line ends, as they would go over SMTP
+     * @throws NoSuchElementException if the CA never created a challenge for the address
+     */
+    public byte[] challengeMail(String address, ChallengeSigning signing) {
+        try {
+            return processor.challengeMail(latestChallenge(address), signing);
+        } catch (MessagingException | GeneralSecurityException e) {
+            throw new IllegalStateException("Building the " + signing + " challenge mail for "
+                    + address + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends the challenge mail of the latest challenge for {@code address} now, in the
+     * configured signing mode, whether challenge mails are held or not.
+     *
+     * @throws NoSuchElementException if the CA never created a challenge for the address
+     * @throws UncheckedIOException if the SMTP server rejects the mail
+     */
+    public void sendChallengeMail(String address) {
+        EmailReplyChallenge challenge = latestChallenge(address);
+        try {
+            processor.sendNow(challenge);
+        } catch (MessagingException e) {
+            throw new UncheckedIOException(new IOException("Sending the challenge mail to "
+                    + address + " failed: " + e.getMessage(), e));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Signing the challenge mail to " + address
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Marks the latest authorization for {@code address} expired and its challenge invalid with
+     * an unauthorized problem. A pending or ready order becomes invalid too, so a client that
+     * polls the order finds it invalid.
+     *
+     * @throws NoSuchElementException if the CA never created a challenge for the address
+     */
+    public void expireChallenge(String address) {
+        processor.expire(latestChallenge(address));
+    }
+
+    /** Returns the DKIM key's TXT record value, {@code v=DKIM1; k=rsa; p=<base64 key>}. */
+    public String dkimKeyRecord() {
+        return messages.dkimKey().keyRecord();
+    }
+
+    /** Returns the DNS name of the DKIM key record, {@code acme._domainkey.<CA domain>}. */
+    public String dkimRecordName() {
+        return messages.dkimKey().recordName();
+    }
+
+    /**
+     * Returns the key records file in the state directory. Each line that does not start with
+     * {@code #} is a DNS name, one space and the TXT record value published under it.
+     */
+    public Path dkimKeyRecordsFile() {
+        return messages.dkimKey().recordsFile();
+    }
+
+    /**
+     * DKIM-signs {@code rawMessage} for the CA's domain with the header fields that the CA
+     * signs in its own challenge mails.
+     *
+     * @param rawMessage an RFC 5322 message with CRLF line ends
+     * @return the DKIM-Signature header field followed by the unchanged message
+     */
+    public byte[] dkimSign(byte[] rawMessage) {
+        return dkimSign(rawMessage, ChallengeMessages.DKIM_SIGNED_HEADERS);
+    }
+
+    /**
+     * DKIM-signs {@code rawMessage} for the CA's domain with rsa-sha256, relaxed/relaxed and
+     * the given h= list.
+     *
+     * @param signedHeaders header field names separated by colons, such as {@code from:subject}
+     * @throws IllegalArgumentException if the list is malformed or the message cannot be parsed
+     */
+    public byte[] dkimSign(byte[] rawMessage, String signedHeaders) {
+        return messages.dkimKey().sign(rawMessage, messages.dkimKey().domain(), signedHeaders);
+    }
+
+    /**
+     * DKIM-signs {@code rawMessage} like {@link #dkimSign(byte[], String)} but with d= set to
+     * {@code domain}. The key is the CA's, published only for the CA's domain.
+     */
+    public byte[] dkimSignAs(byte[] rawMessage, String domain, String signedHeaders) {
+        return messages.dkimKey().sign(rawMessage, domain, signedHeaders);
+    }
+
+    /**
+     * Returns the CA's S/MIME signing certificate: issued from {@link #rootCertificate()}, with
+     * the CA address as rfc822Name, key usage digitalSignature and extended key usage
+     * emailProtection.
+     */
+    public X509Certificate smimeSigningCertificate() {
+        return messages.smimeSigners().caCertificate();
+    }
+
+    /**
+     * Signs {@code rawUnsignedMessage} as multipart/signed (detached, micalg=sha-256) with the
+     * certificate of {@code signer}. The outer header fields stay, and the signed part contains
+     * copies of From, To and Subject and the original body.
+     */
+    public byte[] smimeSign(byte[] rawUnsignedMessage, SmimeSigner signer) {
+        return smimeSign(rawUnsignedMessage, signer, false);
+    }
+
+    /**
+     * Signs like {@link #smimeSign} but encapsulates the signed part in an
+     * application/pkcs7-mime; smime-type=signed-data body.
+     */
+    public byte[] smimeSignOpaque(byte[] rawUnsignedMessage, SmimeSigner signer) {
+        return smimeSign(rawUnsignedMessage, signer, true);
+    }
+
+    private byte[] smimeSign(byte[] raw, SmimeSigner signer, boolean encapsulated) {
+        try {
+            return messages.smimeSign(raw, signer, encapsulated);
+        } catch (MessagingException e) {
+            throw new IllegalArgumentException("S/MIME signing as " + signer + " failed: "
+                    + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("S/MIME signing as " + signer + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private EmailReplyChallenge latestChallenge(String address) {
+        return registry.latestChallengeFor(address).orElseThrow(() -> new NoSuchElementException(
+                "The CA has created no challenge for " + address));
     }
 
     /** Stops the HTTPS server and the challenge threads; validations in progress are dropped. */

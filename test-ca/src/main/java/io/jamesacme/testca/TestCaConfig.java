@@ -3,11 +3,12 @@ package io.jamesacme.testca;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of a {@link TestCa}: HTTPS port, state directory, the SMTP and IMAP endpoints of the
- * mail server that hosts the tested mailboxes, and the timing of the email-reply-00 challenge.
- * Create one with {@link #builder()}.
+ * mail server that hosts the tested mailboxes, the timing of the email-reply-00 challenge, and
+ * how challenge mails are signed and sent. Create one with {@link #builder()}.
  */
 public final class TestCaConfig {
 
@@ -37,6 +38,10 @@ public final class TestCaConfig {
     private final Duration responseWait;
     private final Duration pollInterval;
     private final Duration certificateValidity;
+    private final ChallengeSigning challengeSigning;
+    private final boolean challengeMailHeld;
+    private final String smtpAuthUser;
+    private final String smtpAuthPassword;
 
     private TestCaConfig(Builder builder) {
         this.httpsPort = builder.httpsPort;
@@ -54,6 +59,10 @@ public final class TestCaConfig {
         this.responseWait = builder.responseWait;
         this.pollInterval = builder.pollInterval;
         this.certificateValidity = builder.certificateValidity;
+        this.challengeSigning = builder.challengeSigning;
+        this.challengeMailHeld = builder.challengeMailHeld;
+        this.smtpAuthUser = builder.smtpAuthUser;
+        this.smtpAuthPassword = builder.smtpAuthPassword;
     }
 
     /** Returns a builder with the defaults documented on its setters. */
@@ -127,6 +136,29 @@ public final class TestCaConfig {
         return certificateValidity;
     }
 
+    public ChallengeSigning challengeSigning() {
+        return challengeSigning;
+    }
+
+    /** True if only calls of {@link TestCa#sendChallengeMail} send challenge mails. */
+    public boolean challengeMailHeld() {
+        return challengeMailHeld;
+    }
+
+    /** SMTP AUTH user for sending challenge mails; empty for plain SMTP without AUTH. */
+    public Optional<String> smtpAuthUser() {
+        return Optional.ofNullable(smtpAuthUser);
+    }
+
+    public Optional<String> smtpAuthPassword() {
+        return Optional.ofNullable(smtpAuthPassword);
+    }
+
+    /** Domain part of {@link #caAddress()}; DKIM signatures use it as d=. */
+    String caDomain() {
+        return caAddress.substring(caAddress.lastIndexOf('@') + 1);
+    }
+
     /** Builder of {@link TestCaConfig}; {@link #build()} checks every value. */
     public static final class Builder {
         private int httpsPort = 0;
@@ -144,6 +176,10 @@ public final class TestCaConfig {
         private Duration responseWait = DEFAULT_RESPONSE_WAIT;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private Duration certificateValidity = DEFAULT_CERTIFICATE_VALIDITY;
+        private ChallengeSigning challengeSigning = ChallengeSigning.UNSIGNED;
+        private boolean challengeMailHeld;
+        private String smtpAuthUser;
+        private String smtpAuthPassword;
 
         private Builder() {
         }
@@ -218,6 +254,29 @@ public final class TestCaConfig {
             return this;
         }
 
+        /** Sets how challenge mails are signed; default {@link ChallengeSigning#UNSIGNED}. */
+        public Builder challengeSigning(ChallengeSigning signing) {
+            this.challengeSigning = signing;
+            return this;
+        }
+
+        /**
+         * Sets whether the CA holds back its challenge mails; default false. A held CA sends
+         * one only when {@link TestCa#sendChallengeMail} is called, so tests can send their own
+         * mail in its place.
+         */
+        public Builder challengeMailHeld(boolean held) {
+            this.challengeMailHeld = held;
+            return this;
+        }
+
+        /** Sets SMTP AUTH credentials for sending challenge mails; default none, plain SMTP. */
+        public Builder smtpAuth(String user, String password) {
+            this.smtpAuthUser = user;
+            this.smtpAuthPassword = password;
+            return this;
+        }
+
         /**
          * Builds the configuration.
          *
@@ -234,13 +293,27 @@ public final class TestCaConfig {
             requireText("imapUser", imapUser);
             Objects.requireNonNull(imapPassword, "imapPassword is required");
             requireText("caAddress", caAddress);
+            requireAddressWithDomain(caAddress);
             Objects.requireNonNull(challengeTiming, "challengeTiming is required");
             requireNotNegative("challengeMailDelay", challengeMailDelay);
             requireNotNegative("earlyChallengeHold", earlyChallengeHold);
             requirePositive("responseWait", responseWait);
             requirePositive("pollInterval", pollInterval);
             requirePositive("certificateValidity", certificateValidity);
+            Objects.requireNonNull(challengeSigning, "challengeSigning is required");
+            if (smtpAuthUser != null || smtpAuthPassword != null) {
+                requireText("smtpAuth user", smtpAuthUser);
+                Objects.requireNonNull(smtpAuthPassword, "smtpAuth password is required");
+            }
             return new TestCaConfig(this);
+        }
+
+        private static void requireAddressWithDomain(String address) {
+            int at = address.lastIndexOf('@');
+            if (at <= 0 || at == address.length() - 1) {
+                throw new IllegalArgumentException("caAddress '" + address
+                        + "' is invalid: expected local-part@domain");
+            }
         }
 
         private static void requirePort(String name, int port, int min) {

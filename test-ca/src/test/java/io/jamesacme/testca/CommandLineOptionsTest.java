@@ -3,10 +3,12 @@ package io.jamesacme.testca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CommandLineOptionsTest {
 
@@ -28,6 +30,10 @@ class CommandLineOptionsTest {
         assertThat(config.responseWait()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.pollInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.certificateValidity()).isEqualTo(Duration.ofDays(90));
+        assertThat(config.challengeSigning()).isEqualTo(ChallengeSigning.UNSIGNED);
+        assertThat(config.smtpAuthUser()).isEmpty();
+        assertThat(config.smtpAuthPassword()).isEmpty();
+        assertThat(config.challengeMailHeld()).isFalse();
     }
 
     @Test
@@ -38,7 +44,7 @@ class CommandLineOptionsTest {
                 "--imap-password", "pw", "--challenge-timing", "early",
                 "--challenge-mail-delay-ms", "200", "--early-hold-ms", "100",
                 "--response-wait-seconds", "5", "--poll-interval-ms", "50",
-                "--cert-validity-days", "7");
+                "--cert-validity-days", "7", "--challenge-signing", "dkim");
         assertThat(config.httpsPort()).isZero();
         assertThat(config.stateDirectory()).isEqualTo(Path.of("/tmp/ca"));
         assertThat(config.smtpPort()).isEqualTo(2525);
@@ -53,6 +59,47 @@ class CommandLineOptionsTest {
         assertThat(config.responseWait()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.pollInterval()).isEqualTo(Duration.ofMillis(50));
         assertThat(config.certificateValidity()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.challengeSigning()).isEqualTo(ChallengeSigning.DKIM);
+    }
+
+    @Test
+    void signingModesAreParsed() throws Exception {
+        assertThat(parse("--imap-password", "x", "--challenge-signing", "unsigned")
+                .challengeSigning()).isEqualTo(ChallengeSigning.UNSIGNED);
+        assertThat(parse("--imap-password", "x", "--challenge-signing", "bare")
+                .challengeSigning()).isEqualTo(ChallengeSigning.BARE);
+        assertThat(parse("--imap-password", "x", "--challenge-signing=smime")
+                .challengeSigning()).isEqualTo(ChallengeSigning.SMIME);
+    }
+
+    @Test
+    void smtpAuthPasswordComesFromFile(@TempDir Path directory) throws Exception {
+        Path passwordFile = directory.resolve("smtp-password");
+        Files.writeString(passwordFile, "s3cret word\nignored second line\n");
+
+        TestCaConfig config = parse("--imap-password", "x", "--smtp-auth-user", "acme-ca",
+                "--smtp-auth-password-file", passwordFile.toString());
+
+        assertThat(config.smtpAuthUser()).contains("acme-ca");
+        assertThat(config.smtpAuthPassword()).contains("s3cret word");
+    }
+
+    @Test
+    void smtpAuthNeedsUserAndReadableFile(@TempDir Path directory) throws Exception {
+        Path missing = directory.resolve("missing");
+        Path empty = Files.writeString(directory.resolve("empty"), "");
+
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--smtp-auth-user", "ca"))
+                .hasMessageContaining("--smtp-auth-password-file");
+        assertThatThrownBy(() -> parse("--imap-password", "x",
+                "--smtp-auth-password-file", empty.toString()))
+                .hasMessageContaining("--smtp-auth-user");
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--smtp-auth-user", "ca",
+                "--smtp-auth-password-file", missing.toString()))
+                .hasMessageContaining("Cannot read").hasMessageContaining(missing.toString());
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--smtp-auth-user", "ca",
+                "--smtp-auth-password-file", empty.toString()))
+                .hasMessageContaining("is empty");
     }
 
     @Test
@@ -72,6 +119,9 @@ class CommandLineOptionsTest {
         assertThatThrownBy(() -> parse("--imap-password", "x", "--challenge-timing", "late"))
                 .hasMessageContaining("--challenge-timing").hasMessageContaining("late")
                 .hasMessageContaining("after-fetch or early");
+        assertThatThrownBy(() -> parse("--imap-password", "x", "--challenge-signing", "pgp"))
+                .hasMessageContaining("--challenge-signing").hasMessageContaining("'pgp'")
+                .hasMessageContaining("unsigned, bare, dkim or smime");
         assertThatThrownBy(() -> parse("--imap-password", "x", "--bogus", "1"))
                 .hasMessageContaining("--bogus");
         assertThatThrownBy(() -> parse("--imap-password"))
@@ -87,7 +137,8 @@ class CommandLineOptionsTest {
             "--smtp-port", "--imap-host", "--imap-port", "--ca-address", "--imap-user",
             "--imap-password", "--challenge-timing", "--challenge-mail-delay-ms",
             "--early-hold-ms", "--response-wait-seconds", "--poll-interval-ms",
-            "--cert-validity-days", "--help"}) {
+            "--cert-validity-days", "--challenge-signing", "--smtp-auth-user",
+            "--smtp-auth-password-file", "--help"}) {
             assertThat(usage).as(option).contains(option);
         }
         assertThat(usage).contains("(default: 14000)").contains("(default: 30)")

@@ -134,6 +134,7 @@ class EmailReplyFlowTest {
         assertThat(challengeMail.getMessageID()).matches("<.+@.+>");
         assertThat(challengeMail.getSentDate()).isNotNull();
         assertThat(challengeMail.isMimeType("text/plain")).isTrue();
+        assertThat(challengeMail.getHeader("DKIM-Signature")).isNull();
         assertThat(ca.challengesSent(address)).isEqualTo(1);
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import com.icegreen.greenmail.util.ServerSetupTest;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,6 +77,16 @@ final class MailFixture implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new AssertionError("No challenge mail to " + address + " within " + timeout);
+    }
+
+    /**
+     * Returns the bytes GreenMail received as SMTP DATA, after the Return-Path and Received
+     * header fields that it adds.
+     */
+    static byte[] bytes(MimeMessage message) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        message.writeTo(out);
+        return out.toByteArray();
     }
 
     /** Sends a response mail from {@code from} to the CA through the SMTP server. */
