@@ -1,15 +1,19 @@
 package io.jamesacme.it;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import io.jamesacme.testca.ChallengeSigning;
 import io.jamesacme.testca.ChallengeTiming;
 import io.jamesacme.testca.TestCa;
 import io.jamesacme.testca.TestCaConfig;
@@ -107,6 +111,12 @@ public final class AcmeLab implements AutoCloseable {
         private final Path workDirectory;
         private ProjectLayout layout = ProjectLayout.fromSystemProperty();
         private ChallengeTiming challengeTiming = ChallengeTiming.AFTER_AUTHORIZATION_FETCH;
+        private ChallengeSigning challengeSigning = ChallengeSigning.DKIM;
+        private boolean challengeMailHeld;
+        private boolean submitWithSmtpAuth;
+        private String authenticity = "dkim,smime";
+        private final List<String> extraDkimRecords = new ArrayList<>();
+        private final List<String> caKeyDomains = new ArrayList<>();
         private Duration provisioningInterval = Duration.ofSeconds(3);
         private Duration provisioningInitialDelay = Duration.ofSeconds(1);
         private final Map<String, String> acmeSettings = new LinkedHashMap<>();
@@ -122,6 +132,52 @@ public final class AcmeLab implements AutoCloseable {
 
         public Builder challengeTiming(ChallengeTiming timing) {
             this.challengeTiming = timing;
+            return this;
+        }
+
+        /** Sets how the CA signs its challenge mails; default {@link ChallengeSigning#DKIM}. */
+        public Builder challengeSigning(ChallengeSigning signing) {
+            this.challengeSigning = signing;
+            return this;
+        }
+
+        /** Makes the CA keep its challenge mails, for tests that send them; default false. */
+        public Builder challengeMailHeld(boolean held) {
+            this.challengeMailHeld = held;
+            return this;
+        }
+
+        /**
+         * Makes the CA submit its challenge mails on James' submission port with SMTP AUTH as
+         * {@value AcmeLab#CA_ADDRESS}; {@code ca.trusted-sender.smtp-user} names that account, so
+         * {@code authenticity("trusted-local-sender")} accepts these mails.
+         */
+        public Builder submitWithSmtpAuth() {
+            this.submitWithSmtpAuth = true;
+            return this;
+        }
+
+        /**
+         * Adds a line {@code <selector>._domainkey.<domain> <TXT value>} to the DKIM key file James
+         * reads besides the CA's own record. The value {@code !tempfail} simulates a DNS timeout.
+         */
+        public Builder extraDkimKeyRecord(String name, String value) {
+            extraDkimRecords.add(name + " " + value);
+            return this;
+        }
+
+        /**
+         * Publishes the CA's own DKIM key also for {@code domain} in the key file James reads,
+         * so that the CA can sign valid signatures for a domain other than its own.
+         */
+        public Builder caDkimKeyAlsoFor(String domain) {
+            caKeyDomains.add(domain);
+            return this;
+        }
+
+        /** Sets {@code ca.authenticity}; default {@code dkim,smime}. */
+        public Builder authenticity(String methods) {
+            this.authenticity = methods;
             return this;
         }
 
@@ -153,21 +209,27 @@ public final class AcmeLab implements AutoCloseable {
             JamesWorkingDirectory jamesDirectory = JamesWorkingDirectory.create(layout, workDirectory.resolve("james"));
             String caPassword = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
 
-            TestCa ca = TestCa.start(TestCaConfig.builder()
+            TestCaConfig.Builder caConfig = TestCaConfig.builder()
                     .httpsPort(0)
                     .stateDirectory(workDirectory.resolve("ca"))
-                    .smtp("127.0.0.1", jamesDirectory.smtpPort())
+                    .smtp("127.0.0.1", submitWithSmtpAuth ? jamesDirectory.submissionPort() : jamesDirectory.smtpPort())
                     .imap("127.0.0.1", jamesDirectory.imapPort(), CA_ADDRESS, caPassword)
                     .caAddress(CA_ADDRESS)
                     .challengeTiming(challengeTiming)
-                    .build());
+                    .challengeSigning(challengeSigning)
+                    .challengeMailHeld(challengeMailHeld);
+            if (submitWithSmtpAuth) {
+                caConfig.smtpAuth(CA_ADDRESS, caPassword);
+            }
+            TestCa ca = TestCa.start(caConfig.build());
             JamesServer james = null;
             try {
                 jamesDirectory.configureAcme(acmeProperties(ca));
                 james = JamesServer.start(layout, jamesDirectory, JAMES_START_TIMEOUT);
                 james.webAdmin().createDomain(CA_DOMAIN);
                 james.webAdmin().createUser(CA_ADDRESS, caPassword);
-                LOGGER.info("ACME lab ready: CA {} (timing {}), James in {}", ca.directoryUrl(), challengeTiming,
+                LOGGER.info("ACME lab ready: CA {} (timing {}, signing {}{}), James in {}", ca.directoryUrl(),
+                        challengeTiming, challengeSigning, submitWithSmtpAuth ? ", SMTP AUTH" : "",
                         jamesDirectory.directory());
                 return new AcmeLab(ca, james);
             } catch (Exception | Error e) {
@@ -189,6 +251,23 @@ public final class AcmeLab implements AutoCloseable {
             properties.put("provisioning.enabled", "true");
             properties.put("provisioning.interval", Math.max(1, provisioningInterval.toSeconds()) + "s");
             properties.put("provisioning.initial-delay", Math.max(1, provisioningInitialDelay.toSeconds()) + "s");
+            // The CA's own mailbox is a hosted user, but it needs no certificate.
+            properties.put("provisioning.exclude", "@" + CA_DOMAIN);
+            // The CA profile trusts the test CA's DKIM key and S/MIME root; DNS is not used.
+            properties.put("ca.authenticity", authenticity);
+            Path keyRecords = ca.dkimKeyRecordsFile().toAbsolutePath();
+            if (!extraDkimRecords.isEmpty() || !caKeyDomains.isEmpty()) {
+                List<String> lines = new ArrayList<>(Files.readAllLines(keyRecords, StandardCharsets.UTF_8));
+                lines.addAll(extraDkimRecords);
+                for (String domain : caKeyDomains) {
+                    lines.add(TestCa.DKIM_SELECTOR + "._domainkey." + domain + " " + ca.dkimKeyRecord());
+                }
+                keyRecords = workDirectory.resolve("dkim-key-records.txt").toAbsolutePath();
+                Files.write(keyRecords, lines, StandardCharsets.UTF_8);
+            }
+            properties.put("ca.dkim.key-source", "file:" + keyRecords);
+            properties.put("ca.smime.trust-anchors", ca.rootCertificatePem().toAbsolutePath().toString());
+            properties.put("ca.trusted-sender.smtp-user", CA_ADDRESS);
             properties.putAll(acmeSettings);
             return properties;
         }

@@ -61,8 +61,10 @@ public final class JamesServer implements AutoCloseable {
                 "-Dworking.directory=" + directory,
                 "-Dlogback.configurationFile=" + workingDirectory.conf().resolve("logback.xml"),
                 "-Dextra.props=" + workingDirectory.conf().resolve("jvm.properties"),
+                // conf/ comes first: the sample's DKIMSign reads its key from the classpath.
                 "-cp",
-                layout.jamesClasspath()), StandardCharsets.UTF_8);
+                workingDirectory.conf() + java.io.File.pathSeparator + layout.jamesClasspath()),
+                StandardCharsets.UTF_8);
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder builder = new ProcessBuilder(java.toString(), "@" + argumentFile, MAIN_CLASS)

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -38,20 +41,25 @@ public final class JamesWorkingDirectory {
     private static final List<String> PROTOCOL_FILES = List.of(
             "smtpserver.xml", "imapserver.xml", "lmtpserver.xml", "pop3server.xml", "managesieveserver.xml");
     private static final String LOOPBACK = "127.0.0.1";
+    /** Domain and selector of the DKIMSign mailet in the sample's acme-response processor. */
+    public static final String RESPONSE_DKIM_DOMAIN = "example.test";
+    public static final String RESPONSE_DKIM_SELECTOR = "acme-smime";
 
     private final Path directory;
     private final Map<String, Integer> portsByServer;
     private final int webAdminPort;
     private final int jmxPort;
     private final String pkcs12Passphrase;
+    private final String responseDkimRecord;
 
     private JamesWorkingDirectory(Path directory, Map<String, Integer> portsByServer, int webAdminPort,
-                                  int jmxPort, String pkcs12Passphrase) {
+                                  int jmxPort, String pkcs12Passphrase, String responseDkimRecord) {
         this.directory = directory;
         this.portsByServer = portsByServer;
         this.webAdminPort = webAdminPort;
         this.jmxPort = jmxPort;
         this.pkcs12Passphrase = pkcs12Passphrase;
+        this.responseDkimRecord = responseDkimRecord;
     }
 
     /**
@@ -89,7 +97,38 @@ public final class JamesWorkingDirectory {
         Files.writeString(passphraseFile, passphrase + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(passphraseFile, PosixFilePermissions.fromString("rw-------"));
 
-        return new JamesWorkingDirectory(absolute, portsByServer, webAdminPort, jmxPort, passphrase);
+        String dkimRecord = createResponseSigningKey(conf);
+        return new JamesWorkingDirectory(absolute, portsByServer, webAdminPort, jmxPort, passphrase,
+                dkimRecord);
+    }
+
+    /**
+     * Creates the RSA key that the sample's DKIMSign mailet signs responses of
+     * {@value #RESPONSE_DKIM_DOMAIN} with, at {@code conf/dkim/<domain>.pem}, and returns the
+     * TXT value a DNS zone would publish for it.
+     */
+    private static String createResponseSigningKey(Path conf) throws IOException {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            KeyPair keyPair = generator.generateKeyPair();
+            Path dkim = Files.createDirectories(conf.resolve("dkim"));
+            Path keyFile = dkim.resolve(RESPONSE_DKIM_DOMAIN + ".pem");
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                            .encodeToString(keyPair.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+            Files.writeString(keyFile, pem, StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            return "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(keyPair.getPublic().getEncoded());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("Cannot create the DKIM key for responses", e);
+        }
+    }
+
+    /** TXT value of {@value #RESPONSE_DKIM_SELECTOR}._domainkey.{@value #RESPONSE_DKIM_DOMAIN}. */
+    public String responseDkimRecord() {
+        return responseDkimRecord;
     }
 
     /**

@@ -4,10 +4,15 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Client of the James WebAdmin REST API, for the calls that tests and the demo make. */
@@ -61,6 +66,46 @@ public final class WebAdminClient {
         HttpResponse<String> response = send(request(certificatePath(address)).POST(HttpRequest.BodyPublishers.noBody()));
         expectStatus(response, 202, "request a certificate for " + address);
         return parseStatus(response.body());
+    }
+
+    /** Reads the extension's challenge counters ({@code GET /acme-smime/challenges/metrics}). */
+    public JsonNode challengeMetrics() {
+        HttpResponse<String> response = send(request("/acme-smime/challenges/metrics").GET());
+        expectStatus(response, 200, "read the challenge metrics");
+        return readJson(response.body());
+    }
+
+    /**
+     * Returns the keys of the mails in a mail repository ({@code GET /mailRepositories/{url}/mails}),
+     * or an empty list when the repository does not exist yet.
+     */
+    public List<String> mailRepositoryKeys(String repositoryUrl) {
+        String encoded = URLEncoder.encode(repositoryUrl, StandardCharsets.UTF_8);
+        HttpResponse<String> response = send(request("/mailRepositories/" + encoded + "/mails").GET());
+        if (response.statusCode() == 404) {
+            return List.of();
+        }
+        expectStatus(response, 200, "list the mails of " + repositoryUrl);
+        List<String> keys = new ArrayList<>();
+        readJson(response.body()).forEach(key -> keys.add(key.asText()));
+        return keys;
+    }
+
+    /** Returns a mail of a repository as JSON ({@code GET /mailRepositories/{url}/mails/{key}}). */
+    public JsonNode mailRepositoryMail(String repositoryUrl, String key) {
+        String path = "/mailRepositories/" + URLEncoder.encode(repositoryUrl, StandardCharsets.UTF_8)
+                + "/mails/" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "?additionalFields=headers,attributes";
+        HttpResponse<String> response = send(request(path).header("Accept", "application/json").GET());
+        expectStatus(response, 200, "read mail " + key + " of " + repositoryUrl);
+        return readJson(response.body());
+    }
+
+    private static JsonNode readJson(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new WebAdminException("Invalid JSON from WebAdmin: " + body, e);
+        }
     }
 
     /** Sends a GET and returns the raw response, for checks of status codes and bodies. */

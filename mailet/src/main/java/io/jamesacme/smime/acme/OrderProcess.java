@@ -10,7 +10,9 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 import org.shredzone.acme4j.Authorization;
 import org.shredzone.acme4j.Certificate;
@@ -45,6 +47,10 @@ class OrderProcess implements Runnable {
 
     /** The identifier type of RFC 8823. */
     static final String EMAIL_IDENTIFIER = "email";
+
+    /** The authorization states after which waiting is over (RFC 8555 section 7.1.6). */
+    private static final Set<Status> AUTHORIZATION_DONE = EnumSet.of(Status.VALID, Status.INVALID,
+        Status.EXPIRED, Status.DEACTIVATED, Status.REVOKED);
 
     private final PendingOrder pending;
     private final AcmeSmimeConfiguration configuration;
@@ -124,8 +130,13 @@ class OrderProcess implements Runnable {
         LOGGER.info("Order {} for {} waits for the challenge mail from {}", orderUrl, address,
             challenge.getFrom().getAddress());
 
-        Status status = authorization.waitForCompletion(configuration.challengeTimeout());
+        // acme4j's waitForCompletion waits for valid or invalid only; a CA may also expire or
+        // deactivate the authorization, and the order must end then too.
+        Status status = authorization.waitForStatus(AUTHORIZATION_DONE, configuration.challengeTimeout());
         if (status != Status.VALID) {
+            if (!pending.isAnswered()) {
+                pending.markExpired();
+            }
             challenge.fetch();
             throw new OrderFailedException("the authorization ended " + status
                 + describe(challenge.getError().orElse(null)));

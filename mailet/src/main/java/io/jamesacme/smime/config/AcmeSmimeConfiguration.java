@@ -5,6 +5,8 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -28,13 +30,14 @@ import io.jamesacme.smime.certificate.CertificateKeyType;
  * @param passphraseSource where the PKCS#12 passphrase comes from
  * @param triggerDelay the time between handing the response to the mail pipeline and the trigger
  * @param challengeTimeout how long an order waits for its challenge to become valid
+ * @param authenticity how challenge mails from the CA prove that they are authentic
  */
 public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings> trustStore,
                                      Optional<URI> contact, boolean termsOfServiceAgreed,
                                      CertificateKeyType keyType, Path storageDirectory,
                                      ProvisioningSettings provisioning,
                                      PassphraseSource passphraseSource, Duration triggerDelay,
-                                     Duration challengeTimeout) {
+                                     Duration challengeTimeout, AuthenticitySettings authenticity) {
 
     /** The name of the configuration file in James' {@code conf/} folder, without extension. */
     public static final String FILE_NAME = "acme-smime";
@@ -51,6 +54,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static final String PROVISIONING_INTERVAL = "provisioning.interval";
     public static final String PROVISIONING_INITIAL_DELAY = "provisioning.initial-delay";
     public static final String PROVISIONING_CONCURRENCY = "provisioning.concurrency";
+    public static final String PROVISIONING_EXCLUDE = "provisioning.exclude";
     public static final String PASSPHRASE_SOURCE = "pkcs12.passphrase.source";
     public static final String TRIGGER_DELAY = "challenge.trigger-delay";
     public static final String CHALLENGE_TIMEOUT = "challenge.timeout";
@@ -76,12 +80,14 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
                 reader.bool(PROVISIONING_ENABLED, true),
                 reader.positiveDuration(PROVISIONING_INTERVAL, Duration.ofHours(1)),
                 reader.duration(PROVISIONING_INITIAL_DELAY, Duration.ofSeconds(10)),
-                reader.intInRange(PROVISIONING_CONCURRENCY, 2, 1, MAX_CONCURRENCY)),
+                reader.intInRange(PROVISIONING_CONCURRENCY, 2, 1, MAX_CONCURRENCY),
+                exclusions(reader)),
             PassphraseSource.parse(PASSPHRASE_SOURCE, reader.string(PASSPHRASE_SOURCE)
                 .orElseThrow(() -> InvalidConfigurationException.missing(PASSPHRASE_SOURCE,
                     PassphraseSource.ALLOWED)), baseDirectory, environment),
             reader.duration(TRIGGER_DELAY, Duration.ofSeconds(2)),
-            reader.positiveDuration(CHALLENGE_TIMEOUT, Duration.ofMinutes(10)));
+            reader.positiveDuration(CHALLENGE_TIMEOUT, Duration.ofMinutes(10)),
+            AuthenticitySettings.read(reader::string, baseDirectory));
     }
 
     private static URI directory(ParameterReader reader) {
@@ -126,6 +132,25 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
         });
     }
 
+    private static List<String> exclusions(ParameterReader reader) {
+        String value = reader.string(PROVISIONING_EXCLUDE).orElse("");
+        List<String> entries = new ArrayList<>();
+        for (String item : value.split(",")) {
+            String entry = item.strip().toLowerCase(Locale.ROOT);
+            if (entry.isEmpty()) {
+                continue;
+            }
+            int at = entry.indexOf('@');
+            if (at < 0 || at == entry.length() - 1 || entry.indexOf('@', at + 1) >= 0) {
+                throw new InvalidConfigurationException(PROVISIONING_EXCLUDE, value,
+                    "expected a comma-separated list of addresses (user@example.com) and "
+                        + "domains (@example.com)");
+            }
+            entries.add(entry);
+        }
+        return List.copyOf(entries);
+    }
+
     private static CertificateKeyType keyType(ParameterReader reader) {
         String value = reader.string(KEY_TYPE).orElse(CertificateKeyType.EC_P256.configValue());
         try {
@@ -143,9 +168,24 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
         }
     }
 
-    /** When and how many users are provisioned automatically. */
+    /**
+     * When and how many users are provisioned automatically.
+     *
+     * @param exclude lower-case addresses, and domains written {@code @example.com}, that
+     *     provisioning skips; a certificate can still be requested through WebAdmin
+     */
     public record ProvisioningSettings(boolean enabled, Duration interval, Duration initialDelay,
-                                       int concurrency) {
+                                       int concurrency, List<String> exclude) {
+        public ProvisioningSettings {
+            exclude = List.copyOf(exclude);
+        }
+
+        /** Returns true when provisioning skips the address. */
+        public boolean excludes(String address) {
+            String normalized = address.toLowerCase(Locale.ROOT);
+            String domain = normalized.substring(normalized.lastIndexOf('@'));
+            return exclude.contains(normalized) || exclude.contains(domain);
+        }
     }
 
     /** Reads typed values and names the parameter in every error. */
@@ -156,9 +196,16 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
             this.configuration = configuration;
         }
 
+        /**
+         * Returns the value as written. James' properties reader splits values at commas, so
+         * the parts of a list such as {@code dkim,smime} are joined again here.
+         */
         Optional<String> string(String parameter) {
-            return Optional.ofNullable(configuration.getString(parameter, null))
-                .map(String::strip)
+            String[] parts = configuration.getStringArray(parameter);
+            if (parts == null || parts.length == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(String.join(",", parts).strip())
                 .filter(value -> !value.isEmpty());
         }
 

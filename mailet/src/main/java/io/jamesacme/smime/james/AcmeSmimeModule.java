@@ -18,7 +18,10 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Scopes;
 
+import org.apache.james.dnsservice.api.DNSService;
+
 import io.jamesacme.smime.acme.AccountManager;
+import io.jamesacme.smime.authenticity.AuthenticityPolicy;
 import io.jamesacme.smime.acme.CertificateOrderService;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.config.InvalidConfigurationException;
@@ -37,6 +40,13 @@ public class AcmeSmimeModule extends AbstractModule {
     protected void configure() {
         bind(PendingChallenges.class).in(Scopes.SINGLETON);
         bind(ChallengeResponder.class).in(Scopes.SINGLETON);
+        bind(ChallengeMetrics.class).in(Scopes.SINGLETON);
+    }
+
+    @Provides
+    @Singleton
+    AuthenticityPolicy authenticityPolicy(AcmeSmimeConfiguration configuration, DNSService dnsService) {
+        return AuthenticityPolicies.create(configuration.authenticity(), dnsService);
     }
 
     @Provides

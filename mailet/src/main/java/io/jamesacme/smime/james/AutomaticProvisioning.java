@@ -78,6 +78,10 @@ public class AutomaticProvisioning implements UserDefinedStartable {
                 LOGGER.debug("Skipping user {} without a domain part", user.asString());
                 continue;
             }
+            if (settings.excludes(user.asString())) {
+                LOGGER.debug("Skipping user {}: excluded by provisioning.exclude", user.asString());
+                continue;
+            }
             CertificateStatus status = orders.status(user.asString());
             if (status.hasValidCertificate(clock.instant()) || status.state().inProgress()) {
                 continue;

@@ -2,8 +2,10 @@ package io.jamesacme.smime.james;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -13,15 +15,13 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
-import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
-import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.jamesacme.smime.acme.CertificateOrderService;
+import io.jamesacme.smime.authenticity.Verdict;
 import io.jamesacme.smime.rfc8823.ChallengeMail;
 import io.jamesacme.smime.rfc8823.KeyAuthorization;
 import io.jamesacme.smime.rfc8823.RejectionReason;
@@ -31,128 +31,189 @@ import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
 import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 
 /**
- * Answers a parsed challenge mail for one recipient: checks it against the pending order,
- * claims the challenge, sends the response through the mailet context and schedules the
- * trigger. When the challenge mail arrives before the order has token-part2, the answer is
- * parked until the order records the challenge details.
+ * Answers a parsed challenge mail for one recipient. The checks run in this order: an order of
+ * ours waits for the recipient, To names exactly the recipient, the mail is authentic under
+ * the CA profile, From is the {@code from} of our challenge, and nobody has claimed the
+ * challenge yet. Only then is the response sent, through the mailet context into the
+ * configured processor, and the trigger scheduled.
+ *
+ * <p>When the mail arrives before the order knows its challenge, the answer is parked and sent
+ * from another thread once the details are known, so the mail pipeline never waits for the CA.
  */
 public class ChallengeResponder {
     private static final Logger LOGGER = LoggerFactory.getLogger(ChallengeResponder.class);
 
-    /** Marks a parked challenge mail that is redelivered unanswered. */
-    static final AttributeName UNANSWERED = AttributeName.of("io.jamesacme.smime.unanswered");
-
     private final PendingChallenges pendingChallenges;
     private final CertificateOrderService orders;
+    private final ChallengeMetrics metrics;
 
     @Inject
-    public ChallengeResponder(PendingChallenges pendingChallenges, CertificateOrderService orders) {
+    public ChallengeResponder(PendingChallenges pendingChallenges, CertificateOrderService orders,
+                              ChallengeMetrics metrics) {
         this.pendingChallenges = pendingChallenges;
         this.orders = orders;
+        this.metrics = metrics;
     }
 
     /**
-     * Answers the challenge now, or parks it when the challenge details are not known yet.
-     * Parked answers are sent from another thread, so the mail pipeline never waits for the CA.
+     * Answers the challenge now, parks it until the order knows its challenge, or rejects it.
+     * The outcome is counted in the metrics.
+     *
+     * @param authenticity the verdict on the mail, computed on first use
+     * @param routing where responses go and where parked mails end when not answered
      */
-    public Result respond(ChallengeMail challenge, MailAddress recipient, MailetContext context,
-                          Mail mail) throws MessagingException {
-        String mailName = mail.getName();
-        Optional<PendingOrder> pending = pendingChallenges.find(recipient.asString());
-        if (pending.isEmpty()) {
-            return Result.rejected(RejectionReason.NO_PENDING_ORDER);
+    public Result respond(ChallengeMail challenge, Supplier<Verdict> authenticity,
+                          MailAddress recipient, Mail mail, Routing routing) throws MessagingException {
+        Result result = check(challenge, authenticity, recipient, mail, routing);
+        switch (result.outcome()) {
+            case ANSWERED -> metrics.answered();
+            case DEFERRED -> metrics.deferred();
+            case REJECTED -> metrics.rejected(result.reason().orElseThrow());
         }
-
-        CompletableFuture<ChallengeDetails> details = pending.get().challenge();
-        if (details.isDone() && !details.isCancelled()) {
-            return answer(challenge, recipient, pending.get(), details.join(), context);
-        }
-
-        LOGGER.info("Challenge mail {} for {} arrived before the order has its challenge; "
-            + "the answer waits for the order", mailName, recipient.asString());
-        Mail parked = parkedCopy(mail, recipient);
-        details.thenAcceptAsync(ready -> answerParked(challenge, recipient, pending.get(), ready,
-                context, parked))
-            .exceptionally(error -> {
-                if (error instanceof CancellationException
-                    || error.getCause() instanceof CancellationException) {
-                    redeliver(parked, recipient, context, "its order closed before the challenge "
-                        + "was known");
-                } else {
-                    LOGGER.error("Answering the parked challenge mail {} for {} failed", mailName,
-                        recipient.asString(), error);
-                    redeliver(parked, recipient, context, "answering it failed");
-                }
-                return null;
-            });
-        return Result.deferred();
+        return result;
     }
 
-    private void answerParked(ChallengeMail challenge, MailAddress recipient, PendingOrder pending,
-                              ChallengeDetails details, MailetContext context, Mail parked) {
+    private Result check(ChallengeMail challenge, Supplier<Verdict> authenticity,
+                         MailAddress recipient, Mail mail, Routing routing) throws MessagingException {
+        Optional<PendingOrder> pending = pendingChallenges.find(recipient.asString());
+        if (pending.isEmpty()) {
+            return Result.rejected(noOrderReason(recipient), "no order of this server waits for "
+                + recipient.asString());
+        }
+        CompletableFuture<ChallengeDetails> details = pending.get().challenge();
+        Optional<String> orderUrl = details.isDone() && !details.isCancelled()
+            ? Optional.of(details.join().orderUrl()) : Optional.empty();
+        Optional<Result> addressed = checkAddressedTo(challenge, recipient);
+        if (addressed.isPresent()) {
+            return addressed.get().withOrderUrl(orderUrl);
+        }
+        Verdict verdict = authenticity.get();
+        if (!verdict.isAuthentic()) {
+            return Result.rejected(verdict.reason().orElseThrow(), verdict.detail())
+                .withOrderUrl(orderUrl);
+        }
+
+        if (details.isDone() && !details.isCancelled()) {
+            return answer(challenge, verdict, recipient, pending.get(), details.join(), routing);
+        }
+        park(challenge, verdict, recipient, pending.get(), mail, routing);
+        return Result.deferred(verdict.detail());
+    }
+
+    private RejectionReason noOrderReason(MailAddress recipient) {
+        return pendingChallenges.lastClosure(recipient.asString())
+            .map(closure -> switch (closure) {
+                case ANSWERED -> RejectionReason.ALREADY_ANSWERED;
+                case EXPIRED -> RejectionReason.ORDER_EXPIRED;
+                case FAILED -> RejectionReason.ORDER_FAILED;
+            })
+            .orElse(RejectionReason.NO_PENDING_ORDER);
+    }
+
+    /** RFC 8823 sends one challenge to one address: To must name exactly the recipient. */
+    private static Optional<Result> checkAddressedTo(ChallengeMail challenge, MailAddress recipient) {
+        List<InternetAddress> to = challenge.to();
+        boolean named = to.stream().anyMatch(address -> address.getAddress() != null
+            && address.getAddress().equalsIgnoreCase(recipient.asString()));
+        if (!named) {
+            return Optional.of(Result.rejected(RejectionReason.RECIPIENT_NOT_IN_TO,
+                "To does not name " + recipient.asString()));
+        }
+        if (to.size() != 1) {
+            return Optional.of(Result.rejected(RejectionReason.MULTIPLE_RECIPIENTS,
+                "To names " + to.size() + " addresses, a challenge has exactly one"));
+        }
+        return Optional.empty();
+    }
+
+    private void park(ChallengeMail challenge, Verdict verdict, MailAddress recipient,
+                      PendingOrder pending, Mail mail, Routing routing) throws MessagingException {
+        LOGGER.info("Challenge mail {} for {} arrived before the order has its challenge; "
+            + "the answer waits for the order", mail.getName(), recipient.asString());
+        Mail parked = mail.duplicate();
+        parked.setRecipients(List.of(recipient));
+        pending.challenge()
+            .thenAcceptAsync(ready -> answerParked(challenge, verdict, recipient, pending, ready,
+                parked, routing))
+            .exceptionally(error -> {
+                boolean cancelled = error instanceof CancellationException
+                    || error.getCause() instanceof CancellationException;
+                if (!cancelled) {
+                    LOGGER.error("Answering the parked challenge mail {} for {} failed",
+                        parked.getName(), recipient.asString(), error);
+                }
+                RejectionReason reason = cancelled ? noOrderReason(recipient) : RejectionReason.ORDER_FAILED;
+                metrics.rejected(reason);
+                routing.unanswered().routeCopy(parked, reason, routing.context());
+                return null;
+            });
+    }
+
+    private void answerParked(ChallengeMail challenge, Verdict verdict, MailAddress recipient,
+                              PendingOrder pending, ChallengeDetails details, Mail parked,
+                              Routing routing) {
+        Result result;
         try {
-            Result result = answer(challenge, recipient, pending, details, context);
-            if (result.outcome() == Outcome.ANSWERED) {
-                LOGGER.info("Parked challenge mail {} for {} answered for order {}", parked.getName(),
-                    recipient.asString(), details.orderUrl());
-            } else {
-                redeliver(parked, recipient, context, "it was not answered ("
-                    + result.reason().map(RejectionReason::code).orElse("unknown") + ")");
-            }
+            result = answer(challenge, verdict, recipient, pending, details, routing);
         } catch (MessagingException | RuntimeException e) {
             LOGGER.error("Sending the response to parked challenge mail {} for {} of order {} failed",
                 parked.getName(), recipient.asString(), details.orderUrl(), e);
-            redeliver(parked, recipient, context, "sending the response failed");
+            result = Result.rejected(RejectionReason.ORDER_FAILED, "sending the response failed");
         }
-    }
-
-    /**
-     * Copies the mail for one recipient and marks it, so that a later redelivery passes
-     * {@link IsAcmeChallenge} instead of being parked again.
-     */
-    private static Mail parkedCopy(Mail mail, MailAddress recipient) throws MessagingException {
-        Mail copy = mail.duplicate();
-        copy.setRecipients(List.of(recipient));
-        copy.setAttribute(new Attribute(UNANSWERED, AttributeValue.of(true)));
-        return copy;
-    }
-
-    /** Sends a parked mail that was not answered back into the pipeline for normal delivery. */
-    private static void redeliver(Mail parked, MailAddress recipient, MailetContext context,
-                                  String why) {
-        try {
-            context.sendMail(parked);
-            LOGGER.warn("Parked challenge mail {} for {} is delivered unanswered because {}",
-                parked.getName(), recipient.asString(), why);
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.error("Parked challenge mail {} for {} was lost because {} and redelivering it "
-                + "failed", parked.getName(), recipient.asString(), why, e);
+        if (result.outcome() == Outcome.ANSWERED) {
+            metrics.answered();
+            LOGGER.info("Parked challenge mail {} for {} answered for order {} ({})", parked.getName(),
+                recipient.asString(), details.orderUrl(), result.detail());
+            return;
         }
+        RejectionReason reason = result.reason().orElseThrow();
+        metrics.rejected(reason);
+        LOGGER.warn("Parked challenge mail {} for {} of order {} not answered ({}): {}",
+            parked.getName(), recipient.asString(), details.orderUrl(), reason.code(), result.detail());
+        routing.unanswered().routeCopy(parked, reason, routing.context());
     }
 
-    private Result answer(ChallengeMail challenge, MailAddress recipient, PendingOrder pending,
-                          ChallengeDetails details, MailetContext context) throws MessagingException {
+    private Result answer(ChallengeMail challenge, Verdict verdict, MailAddress recipient,
+                          PendingOrder pending, ChallengeDetails details, Routing routing)
+            throws MessagingException {
+        Optional<String> orderUrl = Optional.of(details.orderUrl());
         if (!challenge.isFrom(details.from())) {
-            return Result.rejected(RejectionReason.FROM_MISMATCH);
+            return Result.rejected(RejectionReason.FROM_MISMATCH, "From is "
+                + challenge.from().getAddress() + ", the challenge comes from "
+                + details.from().getAddress()).withOrderUrl(orderUrl);
         }
         if (!pending.claim()) {
-            return Result.rejected(RejectionReason.ALREADY_ANSWERED);
+            return Result.rejected(RejectionReason.ALREADY_ANSWERED,
+                "the challenge is answered already").withOrderUrl(orderUrl);
         }
 
-        KeyAuthorization keyAuthorization = KeyAuthorization.of(challenge.tokenPart1(),
-            details.tokenPart2(), orders.accountPublicKey());
-        MimeMessage response = ResponseMail.create(challenge, internetAddress(recipient),
-            keyAuthorization.response(), Session.getInstance(new java.util.Properties()));
-        MailAddress responseRecipient = new MailAddress(challenge.responseRecipient());
-
-        context.sendMail(recipient, List.of(responseRecipient), response);
+        try {
+            KeyAuthorization keyAuthorization = KeyAuthorization.of(challenge.tokenPart1(),
+                details.tokenPart2(), orders.accountPublicKey());
+            MimeMessage response = ResponseMail.create(challenge, internetAddress(recipient),
+                keyAuthorization.response(), Session.getInstance(new Properties()));
+            MailAddress responseRecipient = new MailAddress(challenge.responseRecipient());
+            routing.context().sendMail(recipient, List.of(responseRecipient), response,
+                routing.responseProcessor());
+        } catch (MessagingException | RuntimeException e) {
+            // Nothing left this server, so a later copy of the challenge may still be answered.
+            pending.release();
+            throw e;
+        }
         orders.markAnswered(recipient.asString());
         orders.scheduleTrigger(recipient.asString(), details);
-        return Result.answered(details.orderUrl());
+        return Result.answered(details.orderUrl(), verdict.detail());
     }
 
     private static InternetAddress internetAddress(MailAddress address) throws AddressException {
         return new InternetAddress(address.asString(), true);
+    }
+
+    /**
+     * Where the responder sends things: the mailet context, the processor that takes
+     * responses, and the place for parked mails that end unanswered.
+     */
+    public record Routing(MailetContext context, String responseProcessor, UnansweredMails unanswered) {
     }
 
     /** The outcome of one recipient's challenge. */
@@ -163,19 +224,25 @@ public class ChallengeResponder {
     }
 
     /**
-     * The outcome, with the reason when rejected and the order URL when answered.
+     * The outcome, with the reason when rejected, the order URL when answered, and a detail
+     * for the log that names no secret.
      */
-    public record Result(Outcome outcome, Optional<RejectionReason> reason, Optional<String> orderUrl) {
-        static Result answered(String orderUrl) {
-            return new Result(Outcome.ANSWERED, Optional.empty(), Optional.of(orderUrl));
+    public record Result(Outcome outcome, Optional<RejectionReason> reason, Optional<String> orderUrl,
+                         String detail) {
+        static Result answered(String orderUrl, String detail) {
+            return new Result(Outcome.ANSWERED, Optional.empty(), Optional.of(orderUrl), detail);
         }
 
-        static Result deferred() {
-            return new Result(Outcome.DEFERRED, Optional.empty(), Optional.empty());
+        static Result deferred(String detail) {
+            return new Result(Outcome.DEFERRED, Optional.empty(), Optional.empty(), detail);
         }
 
-        static Result rejected(RejectionReason reason) {
-            return new Result(Outcome.REJECTED, Optional.of(reason), Optional.empty());
+        static Result rejected(RejectionReason reason, String detail) {
+            return new Result(Outcome.REJECTED, Optional.of(reason), Optional.empty(), detail);
+        }
+
+        Result withOrderUrl(Optional<String> url) {
+            return new Result(outcome, reason, orderUrl.or(() -> url), detail);
         }
     }
 }

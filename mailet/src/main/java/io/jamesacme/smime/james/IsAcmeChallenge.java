@@ -3,7 +3,6 @@ package io.jamesacme.smime.james;
 import java.util.Collection;
 import java.util.List;
 
-import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
@@ -11,42 +10,29 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
 
 import io.jamesacme.smime.rfc8823.ChallengeSubject;
-import io.jamesacme.smime.store.PendingChallenges;
 
 /**
- * Matches the recipients of a mail that looks like an RFC 8823 challenge and for whom this
- * server has an open certificate order.
- *
- * <p>The checks run from cheap to dear: one Subject header that starts with {@code ACME:} (or
- * is RFC 2047-encoded), then a map lookup per recipient. A parked challenge that is
- * redelivered unanswered carries a marker attribute and is not matched again. The token
- * itself is validated by {@link AnswerAcmeChallenge}. Other mail passes through untouched.
- * No init parameters.
+ * Matches every recipient of a mail whose single Subject header looks like an RFC 8823
+ * challenge ({@code ACME: ...}, RFC 2047-encoded, or a reply {@code Re: ACME: ...}). The test
+ * is one header read and needs no lookup, so other mail passes at no cost. Whether the mail is
+ * answered is decided by {@link AnswerAcmeChallenge}, which also gives every unanswered mail
+ * its reason. A copy that {@link AnswerAcmeChallenge} sent back to the pipeline carries a
+ * marker attribute and is not matched again. No init parameters.
  *
  * <pre>{@code
  * <mailet match="io.jamesacme.smime.james.IsAcmeChallenge"
- *         class="io.jamesacme.smime.james.AnswerAcmeChallenge">
- *   <authenticity>unverified-lab-only</authenticity>
- * </mailet>
+ *         class="io.jamesacme.smime.james.AnswerAcmeChallenge"/>
  * }</pre>
  */
 public class IsAcmeChallenge extends GenericMatcher {
-    private final PendingChallenges pendingChallenges;
-
-    @Inject
-    public IsAcmeChallenge(PendingChallenges pendingChallenges) {
-        this.pendingChallenges = pendingChallenges;
-    }
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        boolean redelivered = mail.getAttribute(ChallengeResponder.UNANSWERED).isPresent();
+        boolean redelivered = mail.getAttribute(UnansweredMails.REDELIVERED).isPresent();
         if (redelivered || !hasChallengeSubject(mail)) {
             return List.of();
         }
-        return mail.getRecipients().stream()
-            .filter(recipient -> pendingChallenges.isOpen(recipient.asString()))
-            .toList();
+        return mail.getRecipients();
     }
 
     private static boolean hasChallengeSubject(Mail mail) throws MessagingException {

@@ -22,9 +22,14 @@ public final class ChallengeMailParser {
     public static ChallengeMail parse(MimeMessage message) throws InvalidChallengeMailException {
         try {
             String tokenPart1 = ChallengeSubject.parseTokenPart1(singleSubject(message));
+            Optional<String> autoSubmitted = firstHeader(message, "Auto-Submitted");
+            if (autoSubmitted.filter(ChallengeMailParser::isAutoReply).isPresent()) {
+                throw new InvalidChallengeMailException(RejectionReason.RESPONSE_LOOP,
+                    "the mail is an automatic reply (Auto-Submitted: auto-replied)");
+            }
             return new ChallengeMail(tokenPart1, singleFrom(message),
                 addresses(message, "To"), addresses(message, "Reply-To"),
-                firstHeader(message, "Message-ID"), firstHeader(message, "Auto-Submitted"));
+                singleMessageId(message), autoSubmitted);
         } catch (MessagingException e) {
             throw new InvalidChallengeMailException(RejectionReason.MALFORMED_HEADER,
                 "the header cannot be read: " + e.getMessage());
@@ -43,6 +48,20 @@ public final class ChallengeMailParser {
                 "the mail has " + subjects.length + " Subject fields");
         }
         return subjects[0];
+    }
+
+    private static boolean isAutoReply(String autoSubmitted) {
+        return autoSubmitted.toLowerCase(java.util.Locale.ROOT).startsWith("auto-replied");
+    }
+
+    private static Optional<String> singleMessageId(MimeMessage message)
+            throws MessagingException, InvalidChallengeMailException {
+        String[] values = message.getHeader("Message-ID");
+        if (values != null && values.length > 1) {
+            throw new InvalidChallengeMailException(RejectionReason.MULTIPLE_MESSAGE_IDS,
+                "the mail has " + values.length + " Message-ID fields");
+        }
+        return firstHeader(message, "Message-ID");
     }
 
     private static InternetAddress singleFrom(MimeMessage message)

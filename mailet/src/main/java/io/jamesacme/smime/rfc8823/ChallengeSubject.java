@@ -22,16 +22,20 @@ public final class ChallengeSubject {
 
     private static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]+");
 
+    /** A reply to a challenge, such as our own response coming back. */
+    private static final Pattern REPLY = Pattern.compile("(?i)re:\\s*ACME:.*", Pattern.DOTALL);
+
     private ChallengeSubject() {
     }
 
     /**
-     * Returns true when the raw header value may be a challenge Subject. This is the cheap
-     * test a matcher runs on every mail: it neither decodes nor validates the token.
+     * Returns true when the raw header value may be a challenge Subject, or a reply to one.
+     * This is the cheap test a matcher runs on every mail: it neither decodes nor validates
+     * the token. Replies are included so that a response looping back gets a clear outcome.
      */
     public static boolean looksLikeChallenge(String rawSubject) {
         String value = rawSubject.stripLeading();
-        return value.startsWith(PREFIX) || value.startsWith("=?");
+        return value.startsWith(PREFIX) || value.startsWith("=?") || REPLY.matcher(value).matches();
     }
 
     /**
@@ -41,6 +45,10 @@ public final class ChallengeSubject {
      */
     public static String parseTokenPart1(String rawSubject) throws InvalidChallengeMailException {
         String subject = decode(MimeUtility.unfold(rawSubject)).strip();
+        if (REPLY.matcher(subject).matches()) {
+            throw new InvalidChallengeMailException(RejectionReason.RESPONSE_LOOP,
+                "the Subject is a reply to a challenge, not a challenge");
+        }
         if (!subject.startsWith(PREFIX)) {
             throw new InvalidChallengeMailException(RejectionReason.NOT_A_CHALLENGE_SUBJECT,
                 "the Subject does not start with '" + PREFIX + "'");

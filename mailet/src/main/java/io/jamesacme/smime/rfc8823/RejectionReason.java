@@ -1,10 +1,20 @@
 package io.jamesacme.smime.rfc8823;
 
 /**
- * Why a mail was not taken as an RFC 8823 challenge, or was not answered. Each reason has
- * one fixed code, used in log lines and, later, in headers and metrics.
+ * Why a challenge-looking mail was not answered. Each reason has one fixed code, used in log
+ * lines, in the header of an unanswered mail and in the metrics. The codes never change
+ * meaning, so operators may filter on them.
  */
 public enum RejectionReason {
+    // The mail as a whole
+    NULL_SENDER("null-sender"),
+    RESPONSE_LOOP("response-loop"),
+    OVERSIZED("oversized"),
+    HEADER_TOO_LARGE("header-too-large"),
+    MALFORMED_MIME("malformed-mime"),
+    MIME_TOO_DEEP("mime-too-deep"),
+
+    // Header fields
     SUBJECT_MISSING("subject-missing"),
     MULTIPLE_SUBJECTS("multiple-subjects"),
     MALFORMED_SUBJECT("malformed-subject"),
@@ -15,10 +25,32 @@ public enum RejectionReason {
     FROM_MISSING("from-missing"),
     MULTIPLE_FROM("multiple-from"),
     FROM_INVALID("from-invalid"),
+    MULTIPLE_MESSAGE_IDS("multiple-message-id"),
     MALFORMED_HEADER("malformed-header"),
+    RECIPIENT_NOT_IN_TO("recipient-not-in-to"),
+    MULTIPLE_RECIPIENTS("multiple-recipients"),
+
+    // Authenticity
+    DKIM_NONE("dkim-none"),
+    DKIM_FAIL("dkim-fail"),
+    DKIM_TEMPERROR("dkim-temperror"),
+    DKIM_DOMAIN_MISMATCH("dkim-domain-mismatch"),
+    DKIM_HEADERS_UNSIGNED("dkim-headers-unsigned"),
+    DKIM_BODY_LENGTH_LIMIT("dkim-body-length-limit"),
+    SMIME_NONE("smime-none"),
+    SMIME_MALFORMED("smime-malformed"),
+    SMIME_BAD_SIGNATURE("smime-bad-signature"),
+    SMIME_UNTRUSTED("smime-untrusted"),
+    SMIME_SIGNER_MISMATCH("smime-signer-mismatch"),
+    SMIME_HEADER_MISMATCH("smime-header-mismatch"),
+    SENDER_NOT_AUTHENTICATED("sender-not-authenticated"),
+    SENDER_NOT_TRUSTED("sender-not-trusted"),
+
+    // The order
     NO_PENDING_ORDER("no-pending-order"),
     FROM_MISMATCH("from-mismatch"),
     ALREADY_ANSWERED("already-answered"),
+    ORDER_EXPIRED("order-expired"),
     ORDER_FAILED("order-failed");
 
     private final String code;

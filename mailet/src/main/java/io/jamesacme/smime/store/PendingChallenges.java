@@ -1,6 +1,8 @@
 package io.jamesacme.smime.store;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +21,18 @@ import javax.mail.internet.InternetAddress;
  * blocking the mail pipeline.
  */
 public class PendingChallenges {
+    /** How many closed orders are remembered, to name the reason for a late challenge mail. */
+    static final int CLOSED_HISTORY = 10_000;
+
     private final ConcurrentMap<String, PendingOrder> orders = new ConcurrentHashMap<>();
+    private final Map<String, Closure> closed = new LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Closure> eldest) {
+            return size() > CLOSED_HISTORY;
+        }
+    };
 
     /** Opens an order for the address, or returns empty when one is open already. */
     public Optional<PendingOrder> open(String address) {
@@ -37,10 +50,27 @@ public class PendingChallenges {
         return orders.containsKey(key(address));
     }
 
-    /** Closes the order; a challenge mail arriving later finds no pending order. */
+    /**
+     * Closes the order; a challenge mail arriving later finds no pending order, and
+     * {@link #lastClosure(String)} tells how the order ended.
+     */
     public void close(PendingOrder order) {
-        orders.remove(key(order.address()), order);
+        if (orders.remove(key(order.address()), order)) {
+            Closure closure = order.isAnswered() ? Closure.ANSWERED
+                : order.expired ? Closure.EXPIRED : Closure.FAILED;
+            synchronized (closed) {
+                closed.remove(key(order.address()));
+                closed.put(key(order.address()), closure);
+            }
+        }
         order.challenge.cancel(false);
+    }
+
+    /** Returns how the last closed order of the address ended, if it is still remembered. */
+    public Optional<Closure> lastClosure(String address) {
+        synchronized (closed) {
+            return Optional.ofNullable(closed.get(key(address)));
+        }
     }
 
     private static String key(String address) {
@@ -57,11 +87,22 @@ public class PendingChallenges {
         }
     }
 
+    /** How a closed order ended. */
+    public enum Closure {
+        /** Its challenge was answered; the order may have succeeded or failed afterwards. */
+        ANSWERED,
+        /** Its challenge window passed, or the CA expired it, before it was answered. */
+        EXPIRED,
+        /** It failed before its challenge was answered. */
+        FAILED
+    }
+
     /** One open order. */
     public static final class PendingOrder {
         private final String address;
         private final CompletableFuture<ChallengeDetails> challenge = new CompletableFuture<>();
         private final AtomicBoolean answered = new AtomicBoolean();
+        private volatile boolean expired;
 
         PendingOrder(String address) {
             this.address = address;
@@ -89,8 +130,18 @@ public class PendingChallenges {
             return answered.compareAndSet(false, true);
         }
 
+        /** Gives the claim back when the response could not be handed to James at all. */
+        public void release() {
+            answered.set(false);
+        }
+
         public boolean isAnswered() {
             return answered.get();
+        }
+
+        /** Records that the challenge expired unanswered, before the order closes. */
+        public void markExpired() {
+            expired = true;
         }
     }
 }

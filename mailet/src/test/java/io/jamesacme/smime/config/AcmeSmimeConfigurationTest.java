@@ -63,6 +63,18 @@ class AcmeSmimeConfigurationTest {
             .isEqualTo("mailto:postmaster@example.test");
     }
 
+    @Test
+    void provisioningExclusionsMatchAddressesAndDomains() {
+        values.put(AcmeSmimeConfiguration.PROVISIONING_EXCLUDE, " Postmaster@Example.test, @lists.example.test ,");
+
+        var provisioning = read().provisioning();
+
+        assertThat(provisioning.exclude()).containsExactly("postmaster@example.test", "@lists.example.test");
+        assertThat(provisioning.excludes("POSTMASTER@example.test")).isTrue();
+        assertThat(provisioning.excludes("team@lists.example.test")).isTrue();
+        assertThat(provisioning.excludes("alice@example.test")).isFalse();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "acme.directory|http://ca.example/directory|https://",
@@ -73,6 +85,8 @@ class AcmeSmimeConfigurationTest {
         "provisioning.concurrency|0|from 1 to 64",
         "provisioning.concurrency|many|from 1 to 64",
         "provisioning.enabled|yes|true or false",
+        "provisioning.exclude|postmaster|addresses",
+        "provisioning.exclude|a@b@c|addresses",
         "acme.account.contact|postmaster@example.test|mailto:",
         "acme.truststore.type|PEM|PKCS12 or JKS",
         "pkcs12.passphrase.source|secret|file:<path>",

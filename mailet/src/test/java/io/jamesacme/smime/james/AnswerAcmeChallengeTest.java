@@ -11,19 +11,30 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.jdkim.exceptions.PermFailException;
 import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.jamesacme.smime.authenticity.AuthenticityPolicy;
+import io.jamesacme.smime.authenticity.DkimCheck;
 import io.jamesacme.smime.rfc8823.KeyAuthorization;
 import io.jamesacme.smime.store.CertificateState;
 import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
@@ -32,42 +43,48 @@ import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 class AnswerAcmeChallengeTest {
     private static final String TOKEN_PART2 = "DGyRejmCefe7v4NfDGDKfA";
     private static final String ORDER_URL = "https://127.0.0.1:9/order/1";
+    private static final String RESPONSE_PROCESSOR = "acme-response";
 
     @TempDir
     Path storage;
 
     private TestServices services;
     private FakeMailContext context;
+    private ListMailRepository repository;
     private AnswerAcmeChallenge mailet;
 
     @BeforeEach
     void setUp() throws Exception {
         services = new TestServices(storage);
         context = FakeMailContext.defaultContext();
-        mailet = initMailet("consume");
+        repository = new ListMailRepository();
+        mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "consume", "inbox");
     }
 
     @Test
-    void initRejectsMissingAuthenticity() {
-        AnswerAcmeChallenge unconfigured = new AnswerAcmeChallenge(services.responder);
+    void initRejectsTheOldAuthenticityParameter() {
+        AnswerAcmeChallenge old = newMailet(AuthenticityPolicy.insecureUnsigned());
 
-        assertThatThrownBy(() -> unconfigured.init(FakeMailetConfig.builder()
-                .mailetName("AnswerAcmeChallenge").mailetContext(context).build()))
+        assertThatThrownBy(() -> old.init(FakeMailetConfig.builder()
+                .mailetName("AnswerAcmeChallenge").mailetContext(context)
+                .setProperty("authenticity", "unverified-lab-only").build()))
             .isInstanceOf(MessagingException.class)
-            .hasMessageContaining("authenticity")
-            .hasMessageContaining("unverified-lab-only");
+            .hasMessageContaining("ca.authenticity");
     }
 
     @Test
-    void initRejectsUnknownChallengeMailValue() {
-        assertThatThrownBy(() -> initMailet("keep"))
+    void initRejectsUnknownValues() {
+        assertThatThrownBy(() -> initMailet(AuthenticityPolicy.insecureUnsigned(), "keep", "inbox"))
             .isInstanceOf(MessagingException.class)
             .hasMessageContaining("'keep'")
             .hasMessageContaining("consume or deliver");
+        assertThatThrownBy(() -> initMailet(AuthenticityPolicy.insecureUnsigned(), "consume", "trash"))
+            .isInstanceOf(MessagingException.class)
+            .hasMessageContaining("inbox or repository");
     }
 
     @Test
-    void challengeIsAnsweredAndConsumed() throws Exception {
+    void challengeIsAnsweredIntoTheResponseProcessorAndConsumed() throws Exception {
         PendingOrder order = openOrderWithDetails();
         Mail mail = ChallengeMails.mail("challenge", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
@@ -79,13 +96,16 @@ class AnswerAcmeChallengeTest {
         FakeMailContext.SentMail sent = context.getSentMails().get(0);
         assertThat(sent.getSender()).isEqualTo(new MailAddress(USER));
         assertThat(sent.getRecipients()).containsExactly(new MailAddress(CA));
+        assertThat(sent.getState()).isEqualTo(RESPONSE_PROCESSOR);
         assertResponse(sent.getMsg());
         assertThat(services.statuses.get(USER).state()).isEqualTo(CertificateState.ANSWERED);
+        assertThat(services.metrics.snapshot().answered()).isEqualTo(1);
+        assertThat(services.metricFactory.countFor("acme_smime_challenge_answered")).isEqualTo(1);
     }
 
     @Test
     void deliverModeAnswersAndKeepsTheMail() throws Exception {
-        mailet = initMailet("deliver");
+        mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "deliver", "inbox");
         openOrderWithDetails();
         Mail mail = ChallengeMails.mail("challenge", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
@@ -94,10 +114,11 @@ class AnswerAcmeChallengeTest {
         assertThat(context.getSentMails()).hasSize(1);
         assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
         assertThat(mail.getRecipients()).containsExactly(new MailAddress(USER));
+        assertThat(mail.getMessage().getHeader(UnansweredMails.REASON_HEADER)).isNull();
     }
 
     @Test
-    void secondCopyIsDeliveredUnanswered() throws Exception {
+    void secondCopyGoesToTheInboxAsAlreadyAnswered() throws Exception {
         openOrderWithDetails();
         mailet.service(ChallengeMails.mail("first", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
         Mail copy = ChallengeMails.mail("copy", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
@@ -105,12 +126,48 @@ class AnswerAcmeChallengeTest {
         mailet.service(copy);
 
         assertThat(context.getSentMails()).hasSize(1);
-        assertThat(copy.getState()).isEqualTo(Mail.DEFAULT);
-        assertThat(copy.getRecipients()).containsExactly(new MailAddress(USER));
+        assertUnanswered(copy, "already-answered");
+        assertThat(services.metrics.snapshot().rejectedByReason()).containsEntry("already-answered", 1L);
     }
 
     @Test
-    void wrongSenderIsDeliveredUnanswered() throws Exception {
+    void replayAfterTheOrderClosedIsAlreadyAnswered() throws Exception {
+        PendingOrder order = openOrderWithDetails();
+        mailet.service(ChallengeMails.mail("first", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
+        services.pendingChallenges.close(order);
+        Mail replay = ChallengeMails.mail("replay", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        mailet.service(replay);
+
+        assertThat(context.getSentMails()).hasSize(1);
+        assertUnanswered(replay, "already-answered");
+    }
+
+    @Test
+    void challengeAfterTheOrderExpiredIsOrderExpired() throws Exception {
+        PendingOrder order = openOrderWithDetails();
+        order.markExpired();
+        services.pendingChallenges.close(order);
+        Mail late = ChallengeMails.mail("late", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        mailet.service(late);
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertUnanswered(late, "order-expired");
+    }
+
+    @Test
+    void challengeWithoutOrderIsNoPendingOrder() throws Exception {
+        Mail mail = ChallengeMails.mail("no-order", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        mailet.service(mail);
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertUnanswered(mail, "no-pending-order");
+    }
+
+    @Test
+    void wrongSenderIsFromMismatch() throws Exception {
         PendingOrder order = openOrderWithDetails();
         Mail mail = ChallengeMails.mail("forged",
             ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
@@ -119,18 +176,137 @@ class AnswerAcmeChallengeTest {
 
         assertThat(context.getSentMails()).isEmpty();
         assertThat(order.isAnswered()).isFalse();
-        assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
+        assertUnanswered(mail, "from-mismatch");
     }
 
     @Test
-    void invalidTokenIsDeliveredUnanswered() throws Exception {
+    void forgedReasonHeaderIsReplaced() throws Exception {
+        openOrderWithDetails();
+        MimeMessage message = ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1);
+        message.addHeader(UnansweredMails.REASON_HEADER, "none");
+        Mail mail = ChallengeMails.mail("forged-header", message, USER);
+
+        mailet.service(mail);
+
+        assertUnanswered(mail, "from-mismatch");
+    }
+
+    @Test
+    void invalidTokenIsRejectedWithItsReason() throws Exception {
         openOrderWithDetails();
         Mail mail = ChallengeMails.mail("short-token", ChallengeMails.challenge(CA, "tooShort"), USER);
 
         mailet.service(mail);
 
         assertThat(context.getSentMails()).isEmpty();
-        assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
+        assertUnanswered(mail, "token-too-short");
+    }
+
+    @Test
+    void recipientOnlyInTheEnvelopeIsRecipientNotInTo() throws Exception {
+        openOrderWithDetails();
+        Mail mail = ChallengeMails.mail("bcc", ChallengeMails.message("From: " + CA
+            + "\nTo: bob@example.test\nSubject: ACME: " + TOKEN_PART1 + "\n"), USER);
+
+        mailet.service(mail);
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertUnanswered(mail, "recipient-not-in-to");
+    }
+
+    @Test
+    void nullSenderIsRejected() throws Exception {
+        openOrderWithDetails();
+        Mail mail = FakeMail.builder().name("bounce").mimeMessage(ChallengeMails.challenge(CA, TOKEN_PART1))
+            .sender(org.apache.james.core.MaybeSender.nullSender()).recipient(new MailAddress(USER))
+            .state(Mail.DEFAULT).build();
+
+        mailet.service(mail);
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertUnanswered(mail, "null-sender");
+    }
+
+    @Test
+    void repositoryModeStoresTheUnansweredMail() throws Exception {
+        mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "consume", "repository");
+        Mail mail = ChallengeMails.mail("no-order", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        mailet.service(mail);
+
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        assertThat(repository.mails()).hasSize(1);
+        Mail stored = repository.mails().get(0);
+        assertThat(stored.getMessage().getHeader(UnansweredMails.REASON_HEADER))
+            .containsExactly("no-pending-order");
+    }
+
+    @Test
+    void unsignedMailFailsTheDkimPolicy() throws Exception {
+        mailet = initMailet(AuthenticityPolicy.anyOf(List.of(new DkimCheck((method, selector, domain) -> {
+            throw new PermFailException("no keys in this test");
+        }))), "consume", "inbox");
+        PendingOrder order = openOrderWithDetails();
+        Mail mail = ChallengeMails.mail("unsigned", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        mailet.service(mail);
+
+        assertThat(order.isAnswered()).isFalse();
+        assertThat(context.getSentMails()).isEmpty();
+        assertUnanswered(mail, "dkim-none");
+    }
+
+    @Test
+    void recipientsWithDifferentOutcomesAreSplit() throws Exception {
+        openOrderWithDetails();
+        Mail mail = ChallengeMails.mail("two", ChallengeMails.challenge(CA, TOKEN_PART1), USER,
+            "carol@example.test");
+
+        mailet.service(mail);
+
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        List<FakeMailContext.SentMail> sent = context.getSentMails();
+        assertThat(sent).hasSize(2);
+        MailAddress carol = new MailAddress("carol@example.test");
+        FakeMailContext.SentMail forCarol = sent.stream()
+            .filter(one -> one.getRecipients().contains(carol))
+            .findFirst().orElseThrow();
+        assertThat(forCarol.getMsg().getHeader(UnansweredMails.REASON_HEADER))
+            .containsExactly("no-pending-order");
+        assertThat(forCarol.getAttributes()).containsKey(UnansweredMails.REDELIVERED);
+    }
+
+    @Test
+    void concurrentCopiesGetOneResponse() throws Exception {
+        PendingOrder order = openOrderWithDetails();
+        int copies = 8;
+        ExecutorService threads = Executors.newFixedThreadPool(copies);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Mail>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < copies; i++) {
+                Mail mail = ChallengeMails.mail("copy-" + i, ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+                results.add(threads.submit(() -> {
+                    start.await();
+                    mailet.service(mail);
+                    return mail;
+                }));
+            }
+            start.countDown();
+            int consumed = 0;
+            for (Future<Mail> result : results) {
+                if (Mail.GHOST.equals(result.get().getState())) {
+                    consumed++;
+                } else {
+                    assertUnanswered(result.get(), "already-answered");
+                }
+            }
+            assertThat(consumed).isEqualTo(1);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(order.isAnswered()).isTrue();
+        assertThat(context.getSentMails()).hasSize(1);
     }
 
     @Test
@@ -145,16 +321,13 @@ class AnswerAcmeChallengeTest {
 
         order.challengeReady(details());
 
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-        while (context.getSentMails().isEmpty() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20);
-        }
+        await(() -> !context.getSentMails().isEmpty());
         assertThat(context.getSentMails()).hasSize(1);
         assertResponse(context.getSentMails().get(0).getMsg());
     }
 
     @Test
-    void parkedChallengeWithWrongSenderIsRedelivered() throws Exception {
+    void parkedChallengeWithWrongSenderIsRedeliveredWithItsReason() throws Exception {
         PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
         Mail mail = ChallengeMails.mail("early-forged",
             ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
@@ -162,16 +335,28 @@ class AnswerAcmeChallengeTest {
         mailet.service(mail);
         order.challengeReady(details());
 
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-        while (context.getSentMails().isEmpty() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20);
-        }
+        await(() -> !context.getSentMails().isEmpty());
         assertThat(order.isAnswered()).isFalse();
         assertThat(context.getSentMails()).hasSize(1);
         FakeMailContext.SentMail redelivered = context.getSentMails().get(0);
         assertThat(redelivered.getRecipients()).containsExactly(new MailAddress(USER));
         assertThat(redelivered.getSubject()).contains("ACME: " + TOKEN_PART1);
-        assertThat(redelivered.getAttributes()).containsKey(ChallengeResponder.UNANSWERED);
+        assertThat(redelivered.getAttributes()).containsKey(UnansweredMails.REDELIVERED);
+        assertThat(redelivered.getMsg().getHeader(UnansweredMails.REASON_HEADER))
+            .containsExactly("from-mismatch");
+    }
+
+    @Test
+    void parkedChallengeOfAClosedOrderIsRedelivered() throws Exception {
+        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+        mailet.service(ChallengeMails.mail("early", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
+        order.markExpired();
+
+        services.pendingChallenges.close(order);
+
+        await(() -> !context.getSentMails().isEmpty());
+        assertThat(context.getSentMails().get(0).getMsg().getHeader(UnansweredMails.REASON_HEADER))
+            .containsExactly("order-expired");
     }
 
     @Test
@@ -188,13 +373,19 @@ class AnswerAcmeChallengeTest {
         assertThat(mail.getErrorMessage()).isNotBlank();
     }
 
-    private AnswerAcmeChallenge initMailet(String challengeMail) throws MessagingException {
-        AnswerAcmeChallenge answering = new AnswerAcmeChallenge(services.responder);
+    private AnswerAcmeChallenge newMailet(AuthenticityPolicy policy) {
+        return new AnswerAcmeChallenge(services.responder, policy, services.metrics, repository.store());
+    }
+
+    private AnswerAcmeChallenge initMailet(AuthenticityPolicy policy, String challengeMail,
+                                           String unansweredMail) throws MessagingException {
+        AnswerAcmeChallenge answering = newMailet(policy);
         answering.init(FakeMailetConfig.builder()
             .mailetName("AnswerAcmeChallenge")
             .mailetContext(context)
-            .setProperty("authenticity", "unverified-lab-only")
             .setProperty("challengeMail", challengeMail)
+            .setProperty("unansweredMail", unansweredMail)
+            .setProperty("responseProcessor", RESPONSE_PROCESSOR)
             .build());
         return answering;
     }
@@ -208,6 +399,20 @@ class AnswerAcmeChallengeTest {
     private static ChallengeDetails details() throws Exception {
         return new ChallengeDetails(ORDER_URL, "https://127.0.0.1:9/challenge/1", TOKEN_PART2,
             new InternetAddress(CA));
+    }
+
+    private static void assertUnanswered(Mail mail, String code) throws MessagingException {
+        assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
+        assertThat(mail.getRecipients()).containsExactly(new MailAddress(USER));
+        assertThat(mail.getMessage().getHeader(UnansweredMails.REASON_HEADER)).containsExactly(code);
+        assertThat(mail.getAttribute(UnansweredMails.REASON)).isPresent();
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (!condition.getAsBoolean() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
     }
 
     private void assertResponse(MimeMessage response) throws Exception {

@@ -6,19 +6,13 @@ import static io.jamesacme.smime.james.ChallengeMails.USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.james.core.MailAddress;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.jamesacme.smime.store.PendingChallenges;
 
 class IsAcmeChallengeTest {
     private final PendingChallenges pendingChallenges = new PendingChallenges();
-    private IsAcmeChallenge matcher;
-
-    @BeforeEach
-    void setUp() {
-        matcher = new IsAcmeChallenge(pendingChallenges);
-    }
+    private final IsAcmeChallenge matcher = new IsAcmeChallenge();
 
     @Test
     void ordinaryMailDoesNotMatch() throws Exception {
@@ -39,19 +33,19 @@ class IsAcmeChallengeTest {
     }
 
     @Test
-    void challengeWithoutPendingOrderDoesNotMatch() throws Exception {
+    void challengeWithoutPendingOrderMatchesSoThatItGetsAReason() throws Exception {
         var mail = ChallengeMails.mail("no-order", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
-        assertThat(matcher.match(mail)).isEmpty();
+        assertThat(matcher.match(mail)).containsExactly(new MailAddress(USER));
     }
 
     @Test
-    void challengeMatchesOnlyRecipientsWithOrders() throws Exception {
-        pendingChallenges.open(USER);
+    void challengeMatchesEveryRecipient() throws Exception {
         var mail = ChallengeMails.mail("two-recipients", ChallengeMails.challenge(CA, TOKEN_PART1),
             USER, "carol@example.test");
 
-        assertThat(matcher.match(mail)).containsExactly(new MailAddress(USER));
+        assertThat(matcher.match(mail)).containsExactly(new MailAddress(USER),
+            new MailAddress("carol@example.test"));
     }
 
     @Test
@@ -68,18 +62,17 @@ class IsAcmeChallengeTest {
     void redeliveredParkedChallengeDoesNotMatch() throws Exception {
         pendingChallenges.open(USER);
         var mail = ChallengeMails.mail("redelivered", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
-        mail.setAttribute(new org.apache.mailet.Attribute(ChallengeResponder.UNANSWERED,
+        mail.setAttribute(new org.apache.mailet.Attribute(UnansweredMails.REDELIVERED,
             org.apache.mailet.AttributeValue.of(true)));
 
         assertThat(matcher.match(mail)).isEmpty();
     }
 
     @Test
-    void ownResponseDoesNotMatch() throws Exception {
-        pendingChallenges.open(USER);
+    void ownResponseLoopingBackMatchesSoThatItGetsAReason() throws Exception {
         var mail = ChallengeMails.mail("looped-response", ChallengeMails.message(
             "From: " + USER + "\nTo: " + USER + "\nSubject: Re: ACME: " + TOKEN_PART1 + "\n"), USER);
 
-        assertThat(matcher.match(mail)).isEmpty();
+        assertThat(matcher.match(mail)).containsExactly(new MailAddress(USER));
     }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.commons.configuration2.MapConfiguration;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
 
 import io.jamesacme.smime.acme.AccountManager;
 import io.jamesacme.smime.acme.CertificateOrderService;
@@ -22,6 +23,8 @@ final class TestServices {
     final PendingChallenges pendingChallenges = new PendingChallenges();
     final StatusStore statuses;
     final CertificateOrderService orders;
+    final RecordingMetricFactory metricFactory = new RecordingMetricFactory();
+    final ChallengeMetrics metrics = new ChallengeMetrics(metricFactory);
     final ChallengeResponder responder;
 
     TestServices(Path storage) {
@@ -34,6 +37,6 @@ final class TestServices {
         statuses = new StatusStore(storage);
         orders = new CertificateOrderService(configuration, new AccountManager(configuration),
             statuses, pendingChallenges, Clock.systemUTC());
-        responder = new ChallengeResponder(pendingChallenges, orders);
+        responder = new ChallengeResponder(pendingChallenges, orders, metrics);
     }
 }

@@ -172,9 +172,21 @@ class ChallengeMailParserTest {
     }
 
     @Test
-    void replySubjectIsRejected() throws Exception {
+    void replySubjectIsAResponseLoop() throws Exception {
         assertRejected(message("From: acme@ca.test", "Subject: Re: ACME: " + TOKEN),
-            RejectionReason.NOT_A_CHALLENGE_SUBJECT);
+            RejectionReason.RESPONSE_LOOP);
+    }
+
+    @Test
+    void autoReplyIsAResponseLoop() throws Exception {
+        assertRejected(message("From: acme@ca.test", "Subject: ACME: " + TOKEN,
+            "Auto-Submitted: auto-replied"), RejectionReason.RESPONSE_LOOP);
+    }
+
+    @Test
+    void twoMessageIdsAreRejected() throws Exception {
+        assertRejected(message("From: acme@ca.test", "Subject: ACME: " + TOKEN,
+            "Message-ID: <a@ca.test>", "Message-ID: <b@ca.test>"), RejectionReason.MULTIPLE_MESSAGE_IDS);
     }
 
     @Test

@@ -136,17 +136,22 @@ class ChallengeSubjectTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", TOKEN, "Re: ACME: " + TOKEN, "RE: ACME: " + TOKEN, "Fwd: ACME: " + TOKEN,
-        "ACME " + TOKEN, "Hello ACME: " + TOKEN})
+    @ValueSource(strings = {"", TOKEN, "Fwd: ACME: " + TOKEN, "ACME " + TOKEN, "Hello ACME: " + TOKEN})
     void subjectWithoutPrefixIsRejected(String subject) {
         assertRejected(() -> ChallengeSubject.parseTokenPart1(subject),
             RejectionReason.NOT_A_CHALLENGE_SUBJECT);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"Re: ACME: " + TOKEN, "RE: ACME: " + TOKEN, "re:ACME: " + TOKEN})
+    void replySubjectIsAResponseLoop(String subject) {
+        assertRejected(() -> ChallengeSubject.parseTokenPart1(subject), RejectionReason.RESPONSE_LOOP);
+    }
+
     @Test
-    void encodedReplySubjectIsRejected() {
+    void encodedReplySubjectIsAResponseLoop() {
         assertRejected(() -> ChallengeSubject.parseTokenPart1(bEncoded("Re: ACME: " + TOKEN)),
-            RejectionReason.NOT_A_CHALLENGE_SUBJECT);
+            RejectionReason.RESPONSE_LOOP);
     }
 
     @Test
@@ -163,7 +168,8 @@ class ChallengeSubjectTest {
         assertThat(ChallengeSubject.looksLikeChallenge("ACME: " + TOKEN)).isTrue();
         assertThat(ChallengeSubject.looksLikeChallenge("  ACME: " + TOKEN)).isTrue();
         assertThat(ChallengeSubject.looksLikeChallenge(bEncoded("ACME: " + TOKEN))).isTrue();
-        assertThat(ChallengeSubject.looksLikeChallenge("Re: ACME: " + TOKEN)).isFalse();
+        assertThat(ChallengeSubject.looksLikeChallenge("Re: ACME: " + TOKEN)).isTrue();
+        assertThat(ChallengeSubject.looksLikeChallenge("Re: lunch")).isFalse();
         assertThat(ChallengeSubject.looksLikeChallenge("Meeting notes")).isFalse();
     }
 }

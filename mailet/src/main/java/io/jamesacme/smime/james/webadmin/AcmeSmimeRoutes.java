@@ -15,6 +15,7 @@ import org.apache.james.webadmin.utils.ErrorResponder.ErrorType;
 import org.apache.james.webadmin.utils.JsonTransformer;
 
 import io.jamesacme.smime.acme.CertificateOrderService;
+import io.jamesacme.smime.james.ChallengeMetrics;
 import io.jamesacme.smime.store.CertificateStatus;
 import spark.Request;
 import spark.Response;
@@ -31,18 +32,26 @@ import spark.Service;
  *       returns 202 with the status. An order already running is not started twice.</li>
  * </ul>
  * Both return 400 for an invalid address and 404 for an address that is not a hosted user.
+ * <ul>
+ *   <li>{@code GET /acme-smime/challenges/metrics}: challenge mails answered, parked and
+ *       rejected since James started, rejected ones by reason code.</li>
+ * </ul>
  */
 public class AcmeSmimeRoutes implements Routes {
     public static final String BASE_PATH = "/acme-smime/certificates";
+    public static final String METRICS_PATH = "/acme-smime/challenges/metrics";
 
     private final CertificateOrderService orders;
     private final UsersRepository users;
+    private final ChallengeMetrics metrics;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public AcmeSmimeRoutes(CertificateOrderService orders, UsersRepository users) {
+    public AcmeSmimeRoutes(CertificateOrderService orders, UsersRepository users,
+                           ChallengeMetrics metrics) {
         this.orders = orders;
         this.users = users;
+        this.metrics = metrics;
     }
 
     @Override
@@ -54,6 +63,7 @@ public class AcmeSmimeRoutes implements Routes {
     public void define(Service service) {
         service.get(BASE_PATH + "/:address", this::status, json);
         service.post(BASE_PATH + "/:address", this::request, json);
+        service.get(METRICS_PATH, (request, response) -> metrics.snapshot(), json);
     }
 
     private StatusResponse status(Request request, Response response) throws UsersRepositoryException {
