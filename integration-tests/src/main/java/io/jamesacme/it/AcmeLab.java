@@ -120,6 +120,7 @@ public final class AcmeLab implements AutoCloseable {
         private Duration provisioningInterval = Duration.ofSeconds(3);
         private Duration provisioningInitialDelay = Duration.ofSeconds(1);
         private final Map<String, String> acmeSettings = new LinkedHashMap<>();
+        private final Map<String, String> mailetParameters = new LinkedHashMap<>();
 
         private Builder(Path workDirectory) {
             this.workDirectory = workDirectory;
@@ -193,6 +194,12 @@ public final class AcmeLab implements AutoCloseable {
             return this;
         }
 
+        /** Sets an init parameter of the sample's AnswerAcmeChallenge mailet. */
+        public Builder challengeMailetParameter(String name, String value) {
+            mailetParameters.put(name, value);
+            return this;
+        }
+
         /** Sets any other key of acme-smime.properties. */
         public Builder acmeSetting(String key, String value) {
             acmeSettings.put(key, value);
@@ -225,6 +232,9 @@ public final class AcmeLab implements AutoCloseable {
             JamesServer james = null;
             try {
                 jamesDirectory.configureAcme(acmeProperties(ca));
+                for (Map.Entry<String, String> parameter : mailetParameters.entrySet()) {
+                    jamesDirectory.setChallengeMailetParameter(parameter.getKey(), parameter.getValue());
+                }
                 james = JamesServer.start(layout, jamesDirectory, JAMES_START_TIMEOUT);
                 james.webAdmin().createDomain(CA_DOMAIN);
                 james.webAdmin().createUser(CA_ADDRESS, caPassword);

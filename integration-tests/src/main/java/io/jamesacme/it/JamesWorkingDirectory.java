@@ -141,6 +141,22 @@ public final class JamesWorkingDirectory {
         setProperties(conf().resolve("acme-smime.properties"), all);
     }
 
+    /**
+     * Sets an init parameter of the {@code AnswerAcmeChallenge} mailet in
+     * {@code conf/mailetcontainer.xml}, replacing the sample's value.
+     */
+    public void setChallengeMailetParameter(String name, String value) throws IOException {
+        Path file = conf().resolve("mailetcontainer.xml");
+        String xml = Files.readString(file, StandardCharsets.UTF_8);
+        Pattern element = Pattern.compile("<" + Pattern.quote(name) + ">[^<]*</" + Pattern.quote(name) + ">");
+        Matcher matcher = element.matcher(xml);
+        if (!matcher.find()) {
+            throw new IOException("mailetcontainer.xml has no <" + name + "> parameter to replace");
+        }
+        Files.writeString(file, matcher.replaceFirst(Matcher.quoteReplacement(
+                "<" + name + ">" + value + "</" + name + ">")), StandardCharsets.UTF_8);
+    }
+
     public Path directory() {
         return directory;
     }

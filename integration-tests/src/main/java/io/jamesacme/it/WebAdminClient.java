@@ -76,27 +76,28 @@ public final class WebAdminClient {
     }
 
     /**
-     * Returns the keys of the mails in a mail repository ({@code GET /mailRepositories/{url}/mails}),
-     * or an empty list when the repository does not exist yet.
+     * Returns the keys of the mails in a mail repository ({@code GET /mailRepositories/{path}/mails}),
+     * or an empty list when the repository does not exist yet. WebAdmin names a repository by
+     * its path without protocol, such as {@code var/mail/error/}.
      */
-    public List<String> mailRepositoryKeys(String repositoryUrl) {
-        String encoded = URLEncoder.encode(repositoryUrl, StandardCharsets.UTF_8);
+    public List<String> mailRepositoryKeys(String repositoryPath) {
+        String encoded = URLEncoder.encode(repositoryPath, StandardCharsets.UTF_8);
         HttpResponse<String> response = send(request("/mailRepositories/" + encoded + "/mails").GET());
         if (response.statusCode() == 404) {
             return List.of();
         }
-        expectStatus(response, 200, "list the mails of " + repositoryUrl);
+        expectStatus(response, 200, "list the mails of " + repositoryPath);
         List<String> keys = new ArrayList<>();
         readJson(response.body()).forEach(key -> keys.add(key.asText()));
         return keys;
     }
 
-    /** Returns a mail of a repository as JSON ({@code GET /mailRepositories/{url}/mails/{key}}). */
-    public JsonNode mailRepositoryMail(String repositoryUrl, String key) {
-        String path = "/mailRepositories/" + URLEncoder.encode(repositoryUrl, StandardCharsets.UTF_8)
+    /** Returns a mail of a repository as JSON ({@code GET /mailRepositories/{path}/mails/{key}}). */
+    public JsonNode mailRepositoryMail(String repositoryPath, String key) {
+        String path = "/mailRepositories/" + URLEncoder.encode(repositoryPath, StandardCharsets.UTF_8)
                 + "/mails/" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "?additionalFields=headers,attributes";
         HttpResponse<String> response = send(request(path).header("Accept", "application/json").GET());
-        expectStatus(response, 200, "read mail " + key + " of " + repositoryUrl);
+        expectStatus(response, 200, "read mail " + key + " of " + repositoryPath);
         return readJson(response.body());
     }
 

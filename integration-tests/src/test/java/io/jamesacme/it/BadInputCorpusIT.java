@@ -300,6 +300,11 @@ class BadInputCorpusIT {
 
         assertThat(lab.ca().responsesReceived(CORPUS)).isEqualTo(1);
         assertThat(cases().count()).isGreaterThanOrEqualTo(40);
+        String log = java.nio.file.Files.readString(lab.james().workingDirectory().logFile());
+        for (String user : ORDERING_USERS) {
+            assertThat(log).as("james.log must not name token-part1 of " + user)
+                    .doesNotContain(lab.ca().pendingChallenge(user).orElseThrow().tokenPart1());
+        }
         table.add(String.format("%-36s | %-26s | %s", "genuine-dkim-challenge-after-corpus", "answered",
                 "consumed; certificate issued"));
     }

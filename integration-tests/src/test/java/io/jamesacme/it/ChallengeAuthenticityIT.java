@@ -89,6 +89,26 @@ class ChallengeAuthenticityIT {
     }
 
     @Test
+    void unansweredChallengeGoesToTheNamedRepositoryWhenConfigured() throws Exception {
+        // The sample's unansweredRepository is memory://var/mail/acme-smime-unanswered/.
+        String repository = "var/mail/acme-smime-unanswered/";
+        try (AcmeLab lab = start("authenticity-repository", AcmeLab.builder(LabDirectories.fresh("authenticity-repository"))
+                .challengeSigning(ChallengeSigning.UNSIGNED)
+                .challengeMailetParameter("unansweredMail", "repository"))) {
+            List<String> keys = Polling.await("the unanswered challenge in " + repository, Duration.ofSeconds(60),
+                    Duration.ofMillis(500),
+                    () -> Optional.of(lab.webAdmin().mailRepositoryKeys(repository)).filter(found -> !found.isEmpty()),
+                    () -> lab.james().describeLog());
+
+            assertThat(keys).hasSize(1);
+            JsonNode stored = lab.webAdmin().mailRepositoryMail(repository, keys.get(0));
+            assertThat(stored.toString()).contains("dkim-none").contains(ALICE);
+            assertThat(MailClient.inboxNow(lab.james().imapPort(), ALICE, PASSWORD)).isEmpty();
+            assertThat(lab.ca().responsesReceived(ALICE)).isZero();
+        }
+    }
+
+    @Test
     void challengeSubmittedWithSmtpAuthIsAnsweredAsTrustedLocalSender() throws Exception {
         try (AcmeLab lab = start("authenticity-smtp-auth", AcmeLab.builder(LabDirectories.fresh("authenticity-smtp-auth"))
                 .challengeSigning(ChallengeSigning.UNSIGNED)

@@ -33,8 +33,10 @@ public final class DkimCheck implements AuthenticityCheck {
 
     /**
      * The header fields RFC 8823 section 3.1 requires the DKIM signature of a challenge mail to
-     * cover. A field may be absent from the mail; listing it in {@code h=} then signs its
+     * cover. A field may be absent from the mail, and listing it in {@code h=} then signs its
      * absence, so nobody can add it later.
+     * NOTE: the RFC text could not be opened where this was written. The list matches the
+     * check of an independent RFC 8823 client; compare it with section 3.1 before relying on it.
      */
     public static final List<String> REQUIRED_SIGNED_FIELDS = List.of(
         "from", "sender", "reply-to", "to", "cc", "subject", "date", "in-reply-to", "references",
@@ -73,7 +75,8 @@ public final class DkimCheck implements AuthenticityCheck {
             return Verdict.rejected(RejectionReason.DKIM_NONE, "the mail has no DKIM signature");
         }
 
-        // jDKIM 0.3 still verifies rsa-sha1, which RFC 8301 section 3.1 forbids verifiers to accept.
+        // jDKIM 0.3 still verifies rsa-sha1, which RFC 8301 section 3.1 forbids verifiers to
+        // accept.
         List<SignatureRecord> strong = passing.stream()
             .filter(record -> !"sha1".equalsIgnoreCase(record.getHashMethod().toString()))
             .toList();
@@ -144,7 +147,7 @@ public final class DkimCheck implements AuthenticityCheck {
         };
     }
 
-    /** Returns why a verifier must not use the key record, or empty. jDKIM rejects malformed ones. */
+    /** Returns why a verifier must not use the key record, or empty. jDKIM rejects bad syntax. */
     private static Optional<String> forbiddenKeyProblem(String record) {
         PublicKey key;
         try {

@@ -60,7 +60,7 @@ public final class DkimKeyRecords {
      * ({@code "v=DKIM1; k=rsa; " "p=MII..."}). DKIM joins the strings without separator
      * (RFC 6376 section 3.6.2.2). A value that does not start with a quote is returned as is.
      */
-    static String txtValue(String record) {
+    private static String txtValue(String record) {
         String stripped = record.strip();
         if (!stripped.startsWith("\"")) {
             return record;
@@ -72,15 +72,16 @@ public final class DkimKeyRecords {
                 .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
                 .collect(Collectors.joining());
         } catch (IOException | RuntimeException e) {
-            // jDKIM rejects the unparsed value as an invalid key record, naming the record.
+            // jDKIM then rejects the unparsed value as an invalid key record.
             return record;
         }
     }
 
     /**
      * Reads key records from a file of lines {@code <selector>._domainkey.<domain> <TXT value>},
-     * name and value separated by spaces or tabs. Lines starting with {@code #} are comments. The value {@value #TEMPORARY_FAILURE} makes
-     * the lookup fail as a DNS timeout would. Meant for labs and tests without DNS.
+     * name and value separated by spaces or tabs. Lines starting with {@code #} are comments.
+     * The value {@value #TEMPORARY_FAILURE} makes the lookup fail as a DNS timeout would.
+     * Meant for labs and tests without DNS.
      *
      * @throws UncheckedIOException when the file cannot be read
      */

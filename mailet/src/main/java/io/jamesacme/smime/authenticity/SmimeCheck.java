@@ -224,7 +224,7 @@ public final class SmimeCheck implements AuthenticityCheck {
         }
     }
 
-    /** Returns false when a key usage extension allows neither digitalSignature nor nonRepudiation. */
+    /** Returns false when the key usage allows neither digitalSignature nor nonRepudiation. */
     private static boolean allowsSigning(X509Certificate certificate) {
         boolean[] usage = certificate.getKeyUsage();
         return usage == null || usage[DIGITAL_SIGNATURE] || usage[NON_REPUDIATION];
@@ -276,7 +276,25 @@ public final class SmimeCheck implements AuthenticityCheck {
             || !decode(innerSubject[0]).equals(decode(outerSubject[0]))) {
             return Optional.of("the Subject in the signed part differs from the outer Subject");
         }
+        // Reply-To chooses where the response goes, so an outer one must be signed as well.
+        String[] outerReplyTo = outer.getHeader("Reply-To");
+        if (outerReplyTo != null) {
+            String[] innerReplyTo = protectedHeaders.getHeader("Reply-To");
+            if (innerReplyTo == null || !addresses(innerReplyTo).equals(addresses(outerReplyTo))) {
+                return Optional.of("the Reply-To of the mail is not the one in the signed part");
+            }
+        }
         return Optional.empty();
+    }
+
+    private static List<String> addresses(String[] fields) throws MessagingException {
+        List<String> addresses = new ArrayList<>();
+        for (String field : fields) {
+            for (InternetAddress address : InternetAddress.parseHeader(MimeUtility.unfold(field), false)) {
+                addresses.add(address.getAddress().toLowerCase(Locale.ROOT));
+            }
+        }
+        return addresses;
     }
 
     private static String decode(String raw) throws IOException {
