@@ -150,7 +150,7 @@ public final class AcmeLab implements AutoCloseable {
 
         /**
          * Makes the CA submit its challenge mails on James' submission port with SMTP AUTH as
-         * {@value AcmeLab#CA_ADDRESS}; {@code ca.trusted-sender.smtp-user} names that account, so
+         * {@value AcmeLab#CA_ADDRESS}. {@code ca.trusted-sender.smtp-user} names that account, so
          * {@code authenticity("trusted-local-sender")} accepts these mails.
          */
         public Builder submitWithSmtpAuth() {
@@ -263,7 +263,7 @@ public final class AcmeLab implements AutoCloseable {
             properties.put("provisioning.initial-delay", Math.max(1, provisioningInitialDelay.toSeconds()) + "s");
             // The CA's own mailbox is a hosted user, but it needs no certificate.
             properties.put("provisioning.exclude", "@" + CA_DOMAIN);
-            // The CA profile trusts the test CA's DKIM key and S/MIME root; DNS is not used.
+            // The CA profile trusts the test CA's DKIM key and S/MIME root, without DNS.
             properties.put("ca.authenticity", authenticity);
             Path keyRecords = ca.dkimKeyRecordsFile().toAbsolutePath();
             if (!extraDkimRecords.isEmpty() || !caKeyDomains.isEmpty()) {

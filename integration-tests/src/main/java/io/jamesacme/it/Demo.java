@@ -89,6 +89,7 @@ public final class Demo {
             }
             out.println("Created domain " + DOMAIN + " and users " + String.join(", ", USERS)
                     + "; waiting for automatic provisioning ...");
+            out.println("Challenge mails are DKIM-signed by the CA and must pass ca.authenticity=dkim,smime.");
 
             char[] passphrase = lab.james().workingDirectory().pkcs12Passphrase().toCharArray();
             for (String user : USERS) {
@@ -96,6 +97,10 @@ public final class Demo {
                 printCertificate(out, lab, user, status, passphrase);
             }
             out.println("All " + USERS.size() + " users have a certificate issued by the test CA.");
+            var metrics = webAdmin.challengeMetrics();
+            out.println("Challenge mails answered: " + metrics.path("answered").asLong()
+                    + ", not answered: " + metrics.path("rejected").asLong()
+                    + " (GET /acme-smime/challenges/metrics)");
 
             if (keepRunning) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -20,7 +20,7 @@ import io.jamesacme.testca.PendingChallenge;
 /**
  * Copies of one genuine, DKIM-signed challenge mail arrive at the same moment over separate
  * SMTP connections, so James' spooler threads process them in parallel. The CA must receive
- * exactly one response; every other copy reaches the INBOX marked {@code already-answered}.
+ * exactly one response, and every other copy reaches the INBOX marked {@code already-answered}.
  */
 class ConcurrentDuplicatesIT {
 

@@ -130,7 +130,7 @@ class OrderProcess implements Runnable {
         LOGGER.info("Order {} for {} waits for the challenge mail from {}", orderUrl, address,
             challenge.getFrom().getAddress());
 
-        // acme4j's waitForCompletion waits for valid or invalid only; a CA may also expire or
+        // acme4j's waitForCompletion waits for valid or invalid only. A CA may also expire or
         // deactivate the authorization, and the order must end then too.
         Status status = authorization.waitForStatus(AUTHORIZATION_DONE, configuration.challengeTimeout());
         if (status != Status.VALID) {

@@ -13,7 +13,7 @@ public enum AuthenticityMethod {
     SMIME("smime"),
     /** Submitted on this James over SMTP AUTH by the account configured for the CA. */
     TRUSTED_LOCAL_SENDER("trusted-local-sender"),
-    /** No proof at all. Only for a lab; every use is logged as a warning. */
+    /** No proof at all, for a lab only. Every use is logged as a warning. */
     INSECURE_UNSIGNED("insecure-unsigned");
 
     private final String configValue;

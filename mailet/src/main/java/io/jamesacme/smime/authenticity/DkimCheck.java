@@ -36,7 +36,7 @@ public final class DkimCheck implements AuthenticityCheck {
      * cover. A field may be absent from the mail, and listing it in {@code h=} then signs its
      * absence, so nobody can add it later.
      * NOTE: the RFC text could not be opened where this was written. The list matches the
-     * check of an independent RFC 8823 client; compare it with section 3.1 before relying on it.
+     * check of an independent RFC 8823 client. Compare it with section 3.1 before relying on it.
      */
     public static final List<String> REQUIRED_SIGNED_FIELDS = List.of(
         "from", "sender", "reply-to", "to", "cc", "subject", "date", "in-reply-to", "references",

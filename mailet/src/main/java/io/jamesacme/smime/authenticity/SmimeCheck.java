@@ -54,7 +54,7 @@ import io.jamesacme.smime.rfc8823.RejectionReason;
 
 /**
  * Accepts a challenge mail signed with S/MIME (RFC 8551), either multipart/signed or
- * application/pkcs7-mime signed-data. Bouncy Castle verifies the CMS signature; the JDK's
+ * application/pkcs7-mime signed-data. Bouncy Castle verifies the CMS signature, and the JDK's
  * PKIX builder checks that the signer chains to a configured trust anchor and is valid now.
  * The signer certificate must name the From address as an rfc822Name, and its key usage and
  * extended key usage, when present, must allow signing and email protection. The signed part

@@ -172,7 +172,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
      * When and how many users are provisioned automatically.
      *
      * @param exclude lower-case addresses, and domains written {@code @example.com}, that
-     *     provisioning skips; a certificate can still be requested through WebAdmin
+     *     provisioning skips. WebAdmin can still request a certificate for them.
      */
     public record ProvisioningSettings(boolean enabled, Duration interval, Duration initialDelay,
                                        int concurrency, List<String> exclude) {

@@ -13,8 +13,8 @@ import io.jamesacme.smime.authenticity.AuthenticityMethod;
 /**
  * The CA profile: how challenge mails from the configured CA prove that they are authentic.
  *
- * @param methods the accepted methods; a mail passes when one of them accepts it
- * @param dkimKeyFile the lab file of DKIM key records; DNS through James when absent
+ * @param methods the accepted methods, of which one must accept a mail
+ * @param dkimKeyFile the lab file of DKIM key records, or empty for DNS through James
  * @param smimeTrustAnchors the PEM file of trust anchors for S/MIME signers
  * @param trustedSmtpUser the SMTP AUTH user the CA submits with, for trusted-local-sender
  * @param trustedAddress the From address of the CA's submitted mails, for trusted-local-sender

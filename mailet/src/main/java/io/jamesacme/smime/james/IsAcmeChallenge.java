@@ -16,8 +16,9 @@ import io.jamesacme.smime.rfc8823.ChallengeSubject;
  * challenge ({@code ACME: ...}, RFC 2047-encoded, or a reply {@code Re: ACME: ...}). The test
  * is one header read and needs no lookup, so other mail passes at no cost. Whether the mail is
  * answered is decided by {@link AnswerAcmeChallenge}, which also gives every unanswered mail
- * its reason. A copy that {@link AnswerAcmeChallenge} sent back to the pipeline carries a
- * marker attribute and is not matched again. No init parameters.
+ * its reason. Mail that a mailet created is never matched: our own responses to a CA mailbox
+ * on this server, and copies that {@link AnswerAcmeChallenge} sent back to the pipeline.
+ * No init parameters.
  *
  * <pre>{@code
  * <mailet match="io.jamesacme.smime.james.IsAcmeChallenge"
@@ -28,8 +29,9 @@ public class IsAcmeChallenge extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        boolean redelivered = mail.getAttribute(UnansweredMails.REDELIVERED).isPresent();
-        if (redelivered || !hasChallengeSubject(mail)) {
+        boolean sentByMailet = mail.getAttribute(Mail.SENT_BY_MAILET_ATTRIBUTE.getName()).isPresent()
+            || mail.getAttribute(UnansweredMails.REDELIVERED).isPresent();
+        if (sentByMailet || !hasChallengeSubject(mail)) {
             return List.of();
         }
         return mail.getRecipients();

@@ -17,7 +17,7 @@ import javax.mail.internet.MimeMessage;
  *
  * @param maxMessageBytes the largest accepted message
  * @param maxHeaderBytes the largest accepted header section
- * @param maxDepth the deepest accepted multipart nesting; the top level is depth 1
+ * @param maxDepth the deepest accepted multipart nesting, where the top level is depth 1
  * @param maxParts the most body parts accepted in the whole tree
  */
 public record MimeLimits(long maxMessageBytes, int maxHeaderBytes, int maxDepth, int maxParts) {

@@ -51,7 +51,7 @@ public class PendingChallenges {
     }
 
     /**
-     * Closes the order; a challenge mail arriving later finds no pending order, and
+     * Closes the order. A challenge mail arriving later finds no pending order, and
      * {@link #lastClosure(String)} tells how the order ended.
      */
     public void close(PendingOrder order) {

@@ -69,6 +69,15 @@ class IsAcmeChallengeTest {
     }
 
     @Test
+    void responseSentByThisServerDoesNotMatch() throws Exception {
+        var mail = ChallengeMails.mail("own-response", ChallengeMails.message(
+            "From: " + USER + "\nTo: " + CA + "\nSubject: Re: ACME: " + TOKEN_PART1 + "\n"), CA);
+        mail.setAttribute(org.apache.mailet.Mail.SENT_BY_MAILET_ATTRIBUTE);
+
+        assertThat(matcher.match(mail)).isEmpty();
+    }
+
+    @Test
     void ownResponseLoopingBackMatchesSoThatItGetsAReason() throws Exception {
         var mail = ChallengeMails.mail("looped-response", ChallengeMails.message(
             "From: " + USER + "\nTo: " + USER + "\nSubject: Re: ACME: " + TOKEN_PART1 + "\n"), USER);
