@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+
+import javax.mail.internet.MailDateFormat;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -186,6 +189,11 @@ class BadInputCorpusIT {
                 bad("recipients-several", "multiple-recipients", ctx -> new Delivery(CA, List.of(CORPUS, BOB),
                         ctx.ca().dkimSign(mail(replaceHeader(headers(CORPUS, "ACME: " + ctx.token()), "To",
                                 CORPUS + ", " + BOB), BODY)))),
+                bad("reply-to-prepended-to-signed-mail", "duplicate-header", ctx -> deliver(CORPUS, prepend(
+                        ctx.ca().dkimSign(mail(add(headers(CORPUS, "ACME: " + ctx.token()), "Reply-To: " + CA), BODY)),
+                        "Reply-To: mallory@evil.test"))),
+                bad("to-prepended-to-signed-mail", "duplicate-header", ctx -> deliver(CORPUS, prepend(
+                        ctx.genuine(CORPUS, ChallengeSigning.DKIM), "To: " + CORPUS))),
                 bad("recipient-crlf-injection", "malformed-header", ctx -> plain(replaceHeader(headers(CORPUS,
                         "ACME: " + ctx.token()), "To", "=?UTF-8?Q?x=0D=0ABcc:_mallory@evil.test?= <" + CORPUS + ">"))),
                 // Message-ID
@@ -231,6 +239,13 @@ class BadInputCorpusIT {
                 bad("smime-subject-differs-outside", "smime-header-mismatch", ctx -> deliver(CORPUS, replaceFirst(
                         ctx.ca().smimeSign(mail(headers(CORPUS, "ACME: " + ctx.token()), BODY), SmimeSigner.CA),
                         "Subject: ACME: " + ctx.token(), "Subject: ACME: " + reversed(ctx.token())))),
+                bad("smime-to-changed-outside", "smime-header-mismatch", ctx -> deliver(CORPUS, replaceFirst(
+                        ctx.ca().smimeSign(mail(replaceHeader(headers(CORPUS, "ACME: " + ctx.token()), "To",
+                                "someone@attacker.test"), BODY), SmimeSigner.CA),
+                        "To: someone@attacker.test", "To: " + CORPUS))),
+                bad("smime-asn1-nesting-bomb", "smime-malformed", ctx -> deliver(CORPUS, mail(replaceHeader(
+                        replaceHeader(headers(CORPUS, "ACME: " + ctx.token()), "Content-Transfer-Encoding", "base64"),
+                        "Content-Type", "application/pkcs7-mime; smime-type=signed-data"), asn1Bomb()))),
                 bad("smime-signed-part-changed", "smime-bad-signature", ctx -> deliver(CORPUS, replace(
                         ctx.ca().smimeSign(mail(headers(CORPUS, "ACME: " + ctx.token()), BODY), SmimeSigner.CA),
                         "corpus challenge body", "corpus challenge BODY"))),
@@ -238,6 +253,9 @@ class BadInputCorpusIT {
                 bad("order-replay-of-answered", "already-answered", ctx -> deliver(ANSWERED, answeredChallenge)),
                 bad("order-none-for-user", "no-pending-order", ctx -> deliver(IDLE, ctx.ca().dkimSign(
                         mail(headers(IDLE, "ACME: " + ctx.token()), BODY)))),
+                bad("order-challenge-dated-before-order", "stale-challenge", ctx -> deliver(CORPUS, ctx.ca().dkimSign(
+                        mail(replaceHeader(headers(CORPUS, "ACME: " + ctx.token()), "Date",
+                                "Mon, 01 Jan 2024 00:00:00 +0000"), BODY)))),
                 bad("order-expired", "order-expired", ctx -> deliver(EXPIRED, ctx.genuine(EXPIRED, ChallengeSigning.DKIM))),
                 new Case("order-same-challenge-twice-at-once", TWICE, "already-answered",
                         ctx -> deliver(TWICE, ctx.genuine(TWICE, ChallengeSigning.DKIM))),
@@ -359,7 +377,7 @@ class BadInputCorpusIT {
         lines.add("From: " + CA);
         lines.add("To: " + to);
         lines.add("Subject: " + subject);
-        lines.add("Date: Fri, 04 Dec 2026 12:00:00 +0000");
+        lines.add("Date: " + new MailDateFormat().format(new Date()));
         lines.add("Message-ID: <corpus-" + System.nanoTime() + "@ca.test>");
         lines.add("MIME-Version: 1.0");
         lines.add("Content-Type: text/plain; charset=US-ASCII");
@@ -449,6 +467,16 @@ class BadInputCorpusIT {
 
     private static byte[] appendBody(byte[] raw, String line) {
         return bytes(text(raw) + line);
+    }
+
+    /** Returns a base64 body of 40000 nested indefinite-length ASN.1 sequences. */
+    private static String asn1Bomb() {
+        byte[] nested = new byte[40_000 * 2 + 80_000];
+        for (int i = 0; i < 40_000; i++) {
+            nested[2 * i] = 0x30;
+            nested[2 * i + 1] = (byte) 0x80;
+        }
+        return Base64.getMimeEncoder().encodeToString(nested) + "\r\n";
     }
 
     private static String reversed(String token) {

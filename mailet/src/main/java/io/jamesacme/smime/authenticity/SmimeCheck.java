@@ -113,6 +113,10 @@ public final class SmimeCheck implements AuthenticityCheck {
         } catch (MessagingException | IOException | CMSException | RuntimeException e) {
             return Verdict.rejected(RejectionReason.SMIME_MALFORMED, "the S/MIME structure cannot "
                 + "be read: " + e.getMessage());
+        } catch (StackOverflowError e) {
+            // Bouncy Castle parses ASN.1 recursively, so deeply nested input overflows the stack.
+            return Verdict.rejected(RejectionReason.SMIME_MALFORMED,
+                "the CMS structure is nested too deeply to parse");
         }
     }
 
@@ -275,6 +279,11 @@ public final class SmimeCheck implements AuthenticityCheck {
         if (innerSubject == null || innerSubject.length != 1 || outerSubject == null
             || !decode(innerSubject[0]).equals(decode(outerSubject[0]))) {
             return Optional.of("the Subject in the signed part differs from the outer Subject");
+        }
+        String[] outerTo = outer.getHeader("To");
+        String[] innerTo = protectedHeaders.getHeader("To");
+        if (outerTo == null || innerTo == null || !addresses(innerTo).equals(addresses(outerTo))) {
+            return Optional.of("the To in the signed part differs from the outer To");
         }
         // Reply-To chooses where the response goes, so an outer one must be signed as well.
         String[] outerReplyTo = outer.getHeader("Reply-To");

@@ -139,8 +139,9 @@ public class AnswerAcmeChallenge extends GenericMailet {
     public void service(Mail mail) {
         try {
             handle(mail);
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.error("Challenge mail {} for {} could not be processed; moving it to processor {}",
+        } catch (MessagingException | RuntimeException | StackOverflowError e) {
+            // A stack overflow from a parser would otherwise kill James' spooler thread and the mail.
+            LOGGER.error("Challenge mail {} for {} could not be processed, so it moves to processor {}",
                 mail.getName(), mail.getRecipients(), errorProcessor, e);
             mail.setErrorMessage(e.toString());
             mail.setState(errorProcessor);
@@ -169,7 +170,8 @@ public class AnswerAcmeChallenge extends GenericMailet {
 
         Supplier<Verdict> verdict = once(() -> authenticity.check(message, challenge.from(),
             smtpAuthUser(mail)));
-        Routing routing = new Routing(getMailetContext(), responseProcessor, unanswered);
+        Routing routing = new Routing(getMailetContext(), responseProcessor, unanswered,
+            deliverChallengeMail);
         List<MailAddress> handled = new ArrayList<>();
         Map<RejectionReason, List<MailAddress>> rejected = new LinkedHashMap<>();
         for (MailAddress recipient : mail.getRecipients()) {

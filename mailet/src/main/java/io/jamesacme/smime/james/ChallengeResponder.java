@@ -1,5 +1,7 @@
 package io.jamesacme.smime.james;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -42,6 +44,12 @@ import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
  */
 public class ChallengeResponder {
     private static final Logger LOGGER = LoggerFactory.getLogger(ChallengeResponder.class);
+
+    /**
+     * How much older than its order a challenge's Date may be, for clocks that differ. An
+     * older mail belongs to an earlier order of the same address.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
 
     private final PendingChallenges pendingChallenges;
     private final CertificateOrderService orders;
@@ -144,7 +152,7 @@ public class ChallengeResponder {
                 }
                 RejectionReason reason = cancelled ? noOrderReason(recipient) : RejectionReason.ORDER_FAILED;
                 metrics.rejected(reason);
-                routing.unanswered().routeCopy(parked, reason, routing.context());
+                routeParked(parked, reason, routing);
                 return null;
             });
     }
@@ -170,6 +178,17 @@ public class ChallengeResponder {
         metrics.rejected(reason);
         LOGGER.warn("Parked challenge mail {} for {} of order {} not answered ({}): {}",
             parked.getName(), recipient.asString(), details.orderUrl(), reason.code(), result.detail());
+        routeParked(parked, reason, routing);
+    }
+
+    /** Routes a parked mail that ends unanswered, unless its original went on to delivery. */
+    private static void routeParked(Mail parked, RejectionReason reason, Routing routing) {
+        if (routing.challengeMailDelivered()) {
+            LOGGER.info("Parked challenge mail {} for {} ({}) is not delivered again: its original "
+                + "was delivered (challengeMail=deliver)", parked.getName(), parked.getRecipients(),
+                reason.code());
+            return;
+        }
         routing.unanswered().routeCopy(parked, reason, routing.context());
     }
 
@@ -177,6 +196,12 @@ public class ChallengeResponder {
                           PendingOrder pending, ChallengeDetails details, Routing routing)
             throws MessagingException {
         Optional<String> orderUrl = Optional.of(details.orderUrl());
+        Instant earliest = pending.openedAt().minus(CLOCK_SKEW);
+        if (challenge.date().filter(date -> date.isBefore(earliest)).isPresent()) {
+            return Result.rejected(RejectionReason.STALE_CHALLENGE, "the mail is dated "
+                + challenge.date().get() + ", before the order was started at " + pending.openedAt())
+                .withOrderUrl(orderUrl);
+        }
         if (!challenge.isFrom(details.from())) {
             return Result.rejected(RejectionReason.FROM_MISMATCH, "From is "
                 + challenge.from().getAddress() + ", the challenge comes from "
@@ -202,7 +227,8 @@ public class ChallengeResponder {
         }
         orders.markAnswered(recipient.asString());
         orders.scheduleTrigger(recipient.asString(), details);
-        return Result.answered(details.orderUrl(), verdict.detail());
+        return Result.answered(details.orderUrl(), verdict.detail() + ", response to "
+            + challenge.responseRecipient().getAddress());
     }
 
     private static InternetAddress internetAddress(MailAddress address) throws AddressException {
@@ -211,9 +237,12 @@ public class ChallengeResponder {
 
     /**
      * Where the responder sends things: the mailet context, the processor that takes
-     * responses, and the place for parked mails that end unanswered.
+     * responses, and the place for parked mails that end unanswered. When
+     * {@code challengeMailDelivered} is true, every challenge mail goes on to delivery anyway,
+     * so a parked copy is never delivered again.
      */
-    public record Routing(MailetContext context, String responseProcessor, UnansweredMails unanswered) {
+    public record Routing(MailetContext context, String responseProcessor, UnansweredMails unanswered,
+                          boolean challengeMailDelivered) {
     }
 
     /** The outcome of one recipient's challenge. */

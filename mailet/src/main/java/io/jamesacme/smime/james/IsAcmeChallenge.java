@@ -16,8 +16,9 @@ import io.jamesacme.smime.rfc8823.ChallengeSubject;
  * challenge ({@code ACME: ...}, RFC 2047-encoded, or a reply {@code Re: ACME: ...}). The test
  * is one header read and needs no lookup, so other mail passes at no cost. Whether the mail is
  * answered is decided by {@link AnswerAcmeChallenge}, which also gives every unanswered mail
- * its reason. Mail that a mailet created is never matched: our own responses to a CA mailbox
- * on this server, and copies that {@link AnswerAcmeChallenge} sent back to the pipeline.
+ * its reason. Two kinds of mail are not matched: a reply that a mailet created, which is our
+ * own response to a CA mailbox on this server, and a copy that {@link AnswerAcmeChallenge}
+ * sent back to the pipeline. Challenges forwarded by a mailet or Sieve are still matched.
  * No init parameters.
  *
  * <pre>{@code
@@ -29,17 +30,18 @@ public class IsAcmeChallenge extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        boolean sentByMailet = mail.getAttribute(Mail.SENT_BY_MAILET_ATTRIBUTE.getName()).isPresent()
-            || mail.getAttribute(UnansweredMails.REDELIVERED).isPresent();
-        if (sentByMailet || !hasChallengeSubject(mail)) {
+        if (mail.getAttribute(UnansweredMails.REDELIVERED).isPresent()) {
+            return List.of();
+        }
+        String[] subjects = mail.getMessage().getHeader("Subject");
+        if (subjects == null || subjects.length == 0 || !ChallengeSubject.looksLikeChallenge(subjects[0])) {
+            return List.of();
+        }
+        boolean sentByMailet = mail.getAttribute(Mail.SENT_BY_MAILET_ATTRIBUTE.getName()).isPresent();
+        if (sentByMailet && ChallengeSubject.isReply(subjects[0])) {
+            // Our own response, on its way to a CA mailbox hosted here.
             return List.of();
         }
         return mail.getRecipients();
-    }
-
-    private static boolean hasChallengeSubject(Mail mail) throws MessagingException {
-        String[] subjects = mail.getMessage().getHeader("Subject");
-        return subjects != null && subjects.length > 0
-            && ChallengeSubject.looksLikeChallenge(subjects[0]);
     }
 }

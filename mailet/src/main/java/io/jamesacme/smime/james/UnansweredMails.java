@@ -1,6 +1,8 @@
 package io.jamesacme.smime.james;
 
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 import javax.mail.MessagingException;
 
@@ -19,6 +21,8 @@ import io.jamesacme.smime.rfc8823.RejectionReason;
  * Where a challenge-looking mail goes when it is not answered: on to the user's INBOX with a
  * header that names the reason, or into a mail repository. Either way the reason code is
  * set as the header {@value #REASON_HEADER} and as the mail attribute {@link #REASON}.
+ * A mail whose Subject holds no valid token, such as {@code ACME: Q3 results}, is likely
+ * ordinary mail, so it always goes on to the INBOX.
  */
 public final class UnansweredMails {
     private static final Logger LOGGER = LoggerFactory.getLogger(UnansweredMails.class);
@@ -42,6 +46,11 @@ public final class UnansweredMails {
         }
     }
 
+    private static final Set<RejectionReason> LIKELY_ORDINARY_MAIL = EnumSet.of(
+        RejectionReason.NOT_A_CHALLENGE_SUBJECT, RejectionReason.MALFORMED_SUBJECT,
+        RejectionReason.TOKEN_INVALID_CHARACTER, RejectionReason.TOKEN_TOO_SHORT,
+        RejectionReason.TOKEN_TOO_LONG);
+
     private final Target target;
     private final MailRepository repository;
     private final String repositoryUrl;
@@ -55,7 +64,7 @@ public final class UnansweredMails {
     /** Routes a mail that is still in the mailet pipeline. */
     void route(Mail mail, RejectionReason reason) throws MessagingException {
         mark(mail, reason);
-        if (target == Target.REPOSITORY) {
+        if (storesInRepository(reason)) {
             repository.store(mail);
             mail.setState(Mail.GHOST);
             LOGGER.info("Unanswered challenge mail {} for {} stored in {} ({})", mail.getName(),
@@ -71,7 +80,7 @@ public final class UnansweredMails {
         try {
             mark(copy, reason);
             copy.setAttribute(new Attribute(REDELIVERED, AttributeValue.of(true)));
-            if (target == Target.REPOSITORY) {
+            if (storesInRepository(reason)) {
                 repository.store(copy);
                 LOGGER.info("Unanswered challenge mail {} for {} stored in {} ({})", copy.getName(),
                     copy.getRecipients(), repositoryUrl, reason.code());
@@ -84,6 +93,10 @@ public final class UnansweredMails {
             LOGGER.error("Unanswered challenge mail {} for {} ({}) was lost: routing it failed",
                 copy.getName(), copy.getRecipients(), reason.code(), e);
         }
+    }
+
+    private boolean storesInRepository(RejectionReason reason) {
+        return target == Target.REPOSITORY && !LIKELY_ORDINARY_MAIL.contains(reason);
     }
 
     private static void mark(Mail mail, RejectionReason reason) throws MessagingException {

@@ -1,5 +1,6 @@
 package io.jamesacme.smime.rfc8823;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -15,10 +16,11 @@ import javax.mail.internet.InternetAddress;
  * @param replyTo the Reply-To addresses, possibly empty
  * @param messageId the Message-ID, when the CA sent one
  * @param autoSubmitted the Auto-Submitted value, when the CA sent one
+ * @param date the Date of the mail, when the CA sent one
  */
 public record ChallengeMail(String tokenPart1, InternetAddress from, List<InternetAddress> to,
                             List<InternetAddress> replyTo, Optional<String> messageId,
-                            Optional<String> autoSubmitted) {
+                            Optional<String> autoSubmitted, Optional<Instant> date) {
 
     public ChallengeMail {
         to = List.copyOf(to);

@@ -1,6 +1,7 @@
 package io.jamesacme.smime.rfc8823;
 
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,6 +17,11 @@ import javax.mail.internet.MimeUtility;
  * depends on: exactly one Subject with a valid token-part1 and exactly one From address.
  */
 public final class ChallengeMailParser {
+    /**
+     * Address fields that RFC 5322 allows once. A second copy could be added on top of a DKIM
+     * signature, which covers only the last one, and redirect the response.
+     */
+    private static final List<String> SINGLE_FIELDS = List.of("To", "Cc", "Reply-To", "Sender");
     private ChallengeMailParser() {
     }
 
@@ -27,9 +33,18 @@ public final class ChallengeMailParser {
                 throw new InvalidChallengeMailException(RejectionReason.RESPONSE_LOOP,
                     "the mail is an automatic reply (Auto-Submitted: auto-replied)");
             }
+            for (String field : SINGLE_FIELDS) {
+                String[] values = message.getHeader(field);
+                if (values != null && values.length > 1) {
+                    throw new InvalidChallengeMailException(RejectionReason.DUPLICATE_HEADER,
+                        "the mail has " + values.length + " " + field + " fields, RFC 5322 allows one");
+                }
+            }
+            Date sent = message.getSentDate();
             return new ChallengeMail(tokenPart1, singleFrom(message),
                 addresses(message, "To"), addresses(message, "Reply-To"),
-                singleMessageId(message), autoSubmitted);
+                singleMessageId(message), autoSubmitted,
+                Optional.ofNullable(sent).map(Date::toInstant));
         } catch (MessagingException e) {
             throw new InvalidChallengeMailException(RejectionReason.MALFORMED_HEADER,
                 "the header cannot be read: " + e.getMessage());

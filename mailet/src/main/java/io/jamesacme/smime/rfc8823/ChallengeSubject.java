@@ -30,12 +30,30 @@ public final class ChallengeSubject {
 
     /**
      * Returns true when the raw header value may be a challenge Subject, or a reply to one.
-     * This is the cheap test a matcher runs on every mail: it neither decodes nor validates
-     * the token. Replies are included so that a response looping back gets a clear outcome.
+     * This is the test a matcher runs on every mail, so it does not validate the token. An
+     * RFC 2047-encoded value is decoded first, and one in an unknown charset counts as a
+     * possible challenge so that it gets a clear outcome. Replies are included so that a
+     * response looping back gets one too.
      */
     public static boolean looksLikeChallenge(String rawSubject) {
-        String value = rawSubject.stripLeading();
-        return value.startsWith(PREFIX) || value.startsWith("=?") || REPLY.matcher(value).matches();
+        String value = MimeUtility.unfold(rawSubject).strip();
+        if (value.startsWith("=?")) {
+            try {
+                value = MimeUtility.decodeText(value).strip();
+            } catch (UnsupportedEncodingException e) {
+                return true;
+            }
+        }
+        return value.startsWith(PREFIX) || REPLY.matcher(value).matches();
+    }
+
+    /** Returns true when the raw header value is a reply to a challenge, {@code Re: ACME: ...}. */
+    public static boolean isReply(String rawSubject) {
+        try {
+            return REPLY.matcher(MimeUtility.decodeText(MimeUtility.unfold(rawSubject)).strip()).matches();
+        } catch (UnsupportedEncodingException e) {
+            return false;
+        }
     }
 
     /**

@@ -26,6 +26,7 @@ public enum RejectionReason {
     MULTIPLE_FROM("multiple-from"),
     FROM_INVALID("from-invalid"),
     MULTIPLE_MESSAGE_IDS("multiple-message-id"),
+    DUPLICATE_HEADER("duplicate-header"),
     MALFORMED_HEADER("malformed-header"),
     RECIPIENT_NOT_IN_TO("recipient-not-in-to"),
     MULTIPLE_RECIPIENTS("multiple-recipients"),
@@ -51,6 +52,7 @@ public enum RejectionReason {
     FROM_MISMATCH("from-mismatch"),
     ALREADY_ANSWERED("already-answered"),
     ORDER_EXPIRED("order-expired"),
+    STALE_CHALLENGE("stale-challenge"),
     ORDER_FAILED("order-failed");
 
     private final String code;

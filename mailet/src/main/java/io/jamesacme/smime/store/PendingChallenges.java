@@ -1,5 +1,6 @@
 package io.jamesacme.smime.store;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -102,10 +103,16 @@ public class PendingChallenges {
         private final String address;
         private final CompletableFuture<ChallengeDetails> challenge = new CompletableFuture<>();
         private final AtomicBoolean answered = new AtomicBoolean();
+        private final Instant openedAt = Instant.now();
         private volatile boolean expired;
 
         PendingOrder(String address) {
             this.address = address;
+        }
+
+        /** Returns when this server opened the order, before it asked the CA for it. */
+        public Instant openedAt() {
+            return openedAt;
         }
 
         public String address() {

@@ -413,6 +413,34 @@ class SmimeCheckTest {
     }
 
     @Test
+    void outerToChangedIsHeaderMismatch() throws Exception {
+        byte[] wire = replaceOnce(mailBy(signer).multipartSigned(), "To: alice@example.test",
+            "To: carol@example.test");
+
+        Verdict verdict = verify(wire);
+
+        assertRejected(verdict, RejectionReason.SMIME_HEADER_MISMATCH);
+        assertThat(verdict.detail()).contains("To");
+    }
+
+    @Test
+    void deeplyNestedCmsIsMalformedNotAStackOverflow() throws Exception {
+        byte[] nested = new byte[40_000 * 2 + 80_000];
+        for (int i = 0; i < 40_000; i++) {
+            nested[2 * i] = 0x30;
+            nested[2 * i + 1] = (byte) 0x80;
+        }
+        String wire = "From: " + CA_ADDRESS + "\r\nTo: alice@example.test\r\nSubject: ACME: aGVsbG8td29ybGQtdG9rZW4tcGFydC0x\r\n"
+            + "Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n"
+            + "Content-Transfer-Encoding: base64\r\n\r\n"
+            + java.util.Base64.getMimeEncoder().encodeToString(nested) + "\r\n";
+
+        Verdict verdict = verify(wire.getBytes(StandardCharsets.US_ASCII));
+
+        assertRejected(verdict, RejectionReason.SMIME_MALFORMED);
+    }
+
+    @Test
     void innerHeadersMissingIsHeaderMismatch() throws Exception {
         byte[] wire = mailBy(signer).withoutInnerHeaders().multipartSigned();
 

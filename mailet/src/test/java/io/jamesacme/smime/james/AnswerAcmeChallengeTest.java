@@ -242,6 +242,47 @@ class AnswerAcmeChallengeTest {
     }
 
     @Test
+    void repositoryModeDeliversOrdinaryLookingMail() throws Exception {
+        mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "consume", "repository");
+        Mail mail = ChallengeMails.mail("q3", ChallengeMails.message("From: bob@example.test\nTo: "
+            + USER + "\nSubject: ACME: Q3 results\n"), USER);
+
+        mailet.service(mail);
+
+        assertThat(repository.mails()).isEmpty();
+        assertUnanswered(mail, "token-invalid-character");
+    }
+
+    @Test
+    void challengeDatedBeforeTheOrderIsStale() throws Exception {
+        PendingOrder order = openOrderWithDetails();
+        Mail mail = ChallengeMails.mail("old", ChallengeMails.message("From: " + CA + "\nTo: " + USER
+            + "\nSubject: ACME: " + TOKEN_PART1 + "\nDate: Mon, 01 Jan 2024 00:00:00 +0000\n"), USER);
+
+        mailet.service(mail);
+
+        assertThat(order.isAnswered()).isFalse();
+        assertThat(context.getSentMails()).isEmpty();
+        assertUnanswered(mail, "stale-challenge");
+    }
+
+    @Test
+    void deliverModeDoesNotDeliverARejectedParkedCopyAgain() throws Exception {
+        mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "deliver", "inbox");
+        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+        Mail mail = ChallengeMails.mail("early-forged",
+            ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
+
+        mailet.service(mail);
+        order.challengeReady(details());
+        await(() -> services.metrics.snapshot().rejected() > 0);
+
+        assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
+        assertThat(services.metrics.snapshot().rejectedByReason()).containsEntry("from-mismatch", 1L);
+        assertThat(context.getSentMails()).isEmpty();
+    }
+
+    @Test
     void unsignedMailFailsTheDkimPolicy() throws Exception {
         mailet = initMailet(AuthenticityPolicy.anyOf(List.of(new DkimCheck((method, selector, domain) -> {
             throw new PermFailException("no keys in this test");

@@ -184,6 +184,26 @@ class ChallengeMailParserTest {
     }
 
     @Test
+    void secondReplyToIsADuplicateHeader() throws Exception {
+        assertRejected(message("From: acme@ca.test", "Subject: ACME: " + TOKEN,
+            "Reply-To: mallory@evil.test", "Reply-To: acme@ca.test"), RejectionReason.DUPLICATE_HEADER);
+    }
+
+    @Test
+    void secondToIsADuplicateHeader() throws Exception {
+        assertRejected(message("From: acme@ca.test", "Subject: ACME: " + TOKEN,
+            "To: alice@example.com", "To: bob@example.com"), RejectionReason.DUPLICATE_HEADER);
+    }
+
+    @Test
+    void dateIsRead() throws Exception {
+        ChallengeMail mail = ChallengeMailParser.parse(message("From: acme@ca.test",
+            "Subject: ACME: " + TOKEN, "Date: Fri, 04 Dec 2026 12:00:00 +0000"));
+
+        assertThat(mail.date()).contains(java.time.Instant.parse("2026-12-04T12:00:00Z"));
+    }
+
+    @Test
     void twoMessageIdsAreRejected() throws Exception {
         assertRejected(message("From: acme@ca.test", "Subject: ACME: " + TOKEN,
             "Message-ID: <a@ca.test>", "Message-ID: <b@ca.test>"), RejectionReason.MULTIPLE_MESSAGE_IDS);

@@ -171,5 +171,9 @@ class ChallengeSubjectTest {
         assertThat(ChallengeSubject.looksLikeChallenge("Re: ACME: " + TOKEN)).isTrue();
         assertThat(ChallengeSubject.looksLikeChallenge("Re: lunch")).isFalse();
         assertThat(ChallengeSubject.looksLikeChallenge("Meeting notes")).isFalse();
+        assertThat(ChallengeSubject.looksLikeChallenge(bEncoded("Caf\u00e9 menu for Friday"))).isFalse();
+        assertThat(ChallengeSubject.looksLikeChallenge("=?x-no-such-charset?B?QUNNRTo=?=")).isTrue();
+        assertThat(ChallengeSubject.isReply(bEncoded("Re: ACME: " + TOKEN))).isTrue();
+        assertThat(ChallengeSubject.isReply("ACME: " + TOKEN)).isFalse();
     }
 }

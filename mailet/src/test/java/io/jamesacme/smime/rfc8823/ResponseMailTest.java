@@ -30,7 +30,7 @@ class ResponseMailTest {
     private static ChallengeMail challenge(List<InternetAddress> replyTo, Optional<String> messageId)
             throws Exception {
         return new ChallengeMail(TOKEN, address("ACME CA <acme@ca.test>"), List.of(address("alice@example.com")),
-            replyTo, messageId, Optional.of("auto-generated"));
+            replyTo, messageId, Optional.of("auto-generated"), Optional.empty());
     }
 
     private static byte[] raw(MimeMessage message) throws Exception {
