@@ -12,10 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import javax.mail.internet.MailDateFormat;
@@ -280,7 +276,8 @@ class BadInputCorpusIT {
         boolean twiceAtOnce = badCase.user().equals(TWICE);
 
         if (twiceAtOnce) {
-            sendTwiceAtOnce(delivery, marked);
+            MailClient.sendConcurrently(lab.james().smtpPort(), delivery.envelopeFrom(), delivery.recipients(),
+                    marked, 2);
             expectedResponses.put(TWICE, 1);
             lab.awaitValidCertificate(TWICE, Duration.ofSeconds(90));
         } else {
@@ -325,27 +322,6 @@ class BadInputCorpusIT {
         }
         table.add(String.format("%-36s | %-26s | %s", "genuine-dkim-challenge-after-corpus", "answered",
                 "consumed; certificate issued"));
-    }
-
-    private static void sendTwiceAtOnce(Delivery delivery, byte[] marked) throws Exception {
-        ExecutorService senders = Executors.newFixedThreadPool(2);
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> sent = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2; i++) {
-                sent.add(senders.submit(() -> {
-                    start.await();
-                    MailClient.sendRaw(lab.james().smtpPort(), delivery.envelopeFrom(), delivery.recipients(), marked);
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> future : sent) {
-                future.get();
-            }
-        } finally {
-            senders.shutdownNow();
-        }
     }
 
     private static Optional<MailClient.InboxMail> findCase(Case badCase) {

@@ -3,12 +3,7 @@ package io.jamesacme.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
@@ -41,24 +36,7 @@ class ConcurrentDuplicatesIT {
                     () -> lab.ca().pendingChallenge(ALICE), () -> lab.james().describeLog());
             byte[] mail = lab.ca().challengeMail(ALICE, ChallengeSigning.DKIM);
 
-            ExecutorService senders = Executors.newFixedThreadPool(COPIES);
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<?>> sent = new ArrayList<>();
-            try {
-                for (int i = 0; i < COPIES; i++) {
-                    sent.add(senders.submit(() -> {
-                        start.await();
-                        MailClient.sendRaw(lab.james().smtpPort(), challenge.from(), List.of(ALICE), mail);
-                        return null;
-                    }));
-                }
-                start.countDown();
-                for (Future<?> future : sent) {
-                    future.get();
-                }
-            } finally {
-                senders.shutdownNow();
-            }
+            MailClient.sendConcurrently(lab.james().smtpPort(), challenge.from(), List.of(ALICE), mail, COPIES);
 
             lab.awaitValidCertificate(ALICE, Duration.ofSeconds(120));
             List<MailClient.InboxMail> unanswered = Polling.await(

@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import javax.mail.Folder;
 import javax.mail.Message;
@@ -114,25 +118,32 @@ final class MailClient {
 
     /** Returns the subjects of every message in the user's INBOX, read over IMAP with LOGIN. */
     static List<String> inboxSubjects(int imapPort, String user, String password) throws MessagingException {
-        Properties properties = new Properties();
-        properties.put("mail.imap.connectiontimeout", TIMEOUT_MILLIS);
-        properties.put("mail.imap.timeout", TIMEOUT_MILLIS);
-        Store store = Session.getInstance(properties).getStore("imap");
-        store.connect(HOST, imapPort, user, password);
+        return inbox(imapPort, user, password).stream().map(InboxMail::subject).toList();
+    }
+
+    /**
+     * Sends {@code copies} copies of the same bytes at the same moment, each over its own SMTP
+     * connection, so that James' spooler threads process them in parallel.
+     */
+    static void sendConcurrently(int smtpPort, String envelopeFrom, List<String> recipients, byte[] raw,
+                                 int copies) throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(copies);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> sent = new ArrayList<>();
         try {
-            Folder inbox = store.getFolder("INBOX");
-            inbox.open(Folder.READ_ONLY);
-            try {
-                List<String> subjects = new ArrayList<>();
-                for (Message message : inbox.getMessages()) {
-                    subjects.add(message.getSubject());
-                }
-                return subjects;
-            } finally {
-                inbox.close(false);
+            for (int i = 0; i < copies; i++) {
+                sent.add(senders.submit(() -> {
+                    start.await();
+                    sendRaw(smtpPort, envelopeFrom, recipients, raw);
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> future : sent) {
+                future.get();
             }
         } finally {
-            store.close();
+            senders.shutdownNow();
         }
     }
 }
