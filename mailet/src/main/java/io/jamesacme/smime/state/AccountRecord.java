@@ -20,7 +20,7 @@ public record AccountRecord(byte[] privateKey, byte[] publicKey, Optional<String
         privateKey = privateKey.clone();
         publicKey = publicKey.clone();
         Objects.requireNonNull(accountUrl, "accountUrl");
-        Objects.requireNonNull(createdAt, "createdAt");
+        createdAt = OrderRecord.micros(Objects.requireNonNull(createdAt, "createdAt"));
     }
 
     @Override

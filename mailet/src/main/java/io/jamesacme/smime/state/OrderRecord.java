@@ -1,6 +1,7 @@
 package io.jamesacme.smime.state;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,6 +39,14 @@ public record OrderRecord(String id, String address, OrderState state, Optional<
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(state, "state");
         certificateKey = certificateKey.map(byte[]::clone);
+        // PostgreSQL keeps microseconds, so every store keeps exactly that much.
+        retryAt = retryAt.map(OrderRecord::micros);
+        createdAt = micros(createdAt);
+        updatedAt = micros(updatedAt);
+    }
+
+    static Instant micros(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.MICROS);
     }
 
     /** Returns a new record in {@link OrderState#CREATED}, version 0, for {@link StateStore#createOrder}. */

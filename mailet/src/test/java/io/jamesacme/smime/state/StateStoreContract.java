@@ -251,6 +251,54 @@ public abstract class StateStoreContract {
         assertThat(results.stream().filter(won -> won)).hasSize(1);
     }
 
+    @Test
+    void ordersAreSeenByAnotherInstance() throws Exception {
+        OrderRecord finished = store.createOrder(id(), "bob@example.test", NOW).orElseThrow();
+        OrderRecord stored = store.update(finished.withState(OrderState.STORED, NOW));
+        OrderRecord active = store.createOrder(id(), ALICE, NOW).orElseThrow();
+
+        try (StateStore other = openSameStore()) {
+            assertThat(other.activeOrder(ALICE)).contains(active);
+            assertThat(other.latestOrder("bob@example.test")).contains(stored);
+            assertThat(other.activeOrder("bob@example.test")).isEmpty();
+            assertThat(other.activeOrders()).containsExactly(active);
+            assertThat(other.createOrder(id(), ALICE, NOW)).isEmpty();
+        }
+    }
+
+    @Test
+    void olderOrderCannotBeReactivated() {
+        OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        OrderRecord failed = store.update(first.failed("timeout", NOW, NOW));
+        OrderRecord second = store.createOrder(id(), ALICE, NOW.plusSeconds(1)).orElseThrow();
+
+        assertThatThrownBy(() -> store.update(failed.withState(OrderState.CREATED, NOW.plusSeconds(2))))
+            .isInstanceOf(StateStoreException.class);
+        assertThat(store.order(first.id())).contains(failed);
+        assertThat(store.activeOrders()).containsExactly(second);
+    }
+
+    @Test
+    void claimIsSeenByAnotherInstance() throws Exception {
+        assertThat(store.claimChallenge("https://ca.test/chall/1", "node-1", NOW)).isTrue();
+
+        try (StateStore other = openSameStore()) {
+            assertThat(other.claimChallenge("https://ca.test/chall/1", "node-2", NOW)).isFalse();
+        }
+    }
+
+    @Test
+    void leaseIsSeenByAnotherInstance() throws Exception {
+        Duration ttl = Duration.ofSeconds(30);
+        assertThat(store.acquireLease("provisioning", "node-1", ttl, NOW)).isTrue();
+
+        try (StateStore other = openSameStore()) {
+            assertThat(other.acquireLease("provisioning", "node-2", ttl, NOW.plusSeconds(10))).isFalse();
+            other.releaseLease("provisioning", "node-1");
+        }
+        assertThat(store.acquireLease("provisioning", "node-2", ttl, NOW.plusSeconds(10))).isTrue();
+    }
+
     protected static String id() {
         return UUID.randomUUID().toString();
     }
