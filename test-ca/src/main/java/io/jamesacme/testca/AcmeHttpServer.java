@@ -1,25 +1,27 @@
 package io.jamesacme.testca;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * HTTPS endpoint on 127.0.0.1 that routes requests to the ACME resources and adds the headers
- * every response carries: a fresh Replay-Nonce and the Link to the directory.
+ * every response carries: a fresh Replay-Nonce and the Link to the directory. It applies the
+ * injected faults before routing, logs every request, and can close its listening socket for
+ * a while and then listen on the same port again.
  */
 final class AcmeHttpServer implements AutoCloseable {
 
@@ -39,29 +41,33 @@ final class AcmeHttpServer implements AutoCloseable {
             OrderResource orders, AuthorizationResource authorizations) {
     }
 
-    private final HttpsServer server;
+    private final HttpsListener listener;
     private final ExecutorService executor;
     private final NonceRegistry nonces;
+    private final FaultInjector faults;
+    private final RequestLog requestLog;
     private final String baseUrl;
-    private Resources resources;
+    private final AtomicInteger requestsInProgress = new AtomicInteger();
+    private volatile Resources resources;
 
-    private AcmeHttpServer(HttpsServer server, ExecutorService executor, NonceRegistry nonces) {
-        this.server = server;
+    private AcmeHttpServer(HttpsListener listener, ExecutorService executor,
+            NonceRegistry nonces, FaultInjector faults, RequestLog requestLog) {
+        this.listener = listener;
         this.executor = executor;
         this.nonces = nonces;
-        this.baseUrl = "https://127.0.0.1:" + server.getAddress().getPort();
+        this.faults = faults;
+        this.requestLog = requestLog;
+        this.baseUrl = "https://127.0.0.1:" + listener.port();
     }
 
     /** Binds to 127.0.0.1:{@code port}, 0 for an ephemeral port; call {@link #start} next. */
-    static AcmeHttpServer bind(int port, SSLContext tls, NonceRegistry nonces)
-            throws IOException {
-        HttpsServer server = HttpsServer.create(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls));
-        // A cached pool, because the early challenge timing blocks a thread per first fetch.
+    static AcmeHttpServer bind(int port, SSLContext tls, NonceRegistry nonces,
+            FaultInjector faults, RequestLog requestLog) throws IOException {
+        // A cached pool, because the early challenge timing blocks a thread per first fetch
+        // and a slow-response fault blocks one per delayed response.
         ExecutorService executor = Executors.newCachedThreadPool();
-        server.setExecutor(executor);
-        return new AcmeHttpServer(server, executor, nonces);
+        HttpsListener listener = HttpsListener.bind(port, tls, executor);
+        return new AcmeHttpServer(listener, executor, nonces, faults, requestLog);
     }
 
     String baseUrl() {
@@ -70,48 +76,96 @@ final class AcmeHttpServer implements AutoCloseable {
 
     void start(Resources routedResources) {
         this.resources = routedResources;
-        server.createContext("/", this::handle);
-        server.start();
+        listener.start(this::handle);
         LOG.info("ACME server listening on {}", baseUrl);
     }
 
+    /**
+     * Closes the listening socket and every open connection now, and listens on the same
+     * port again after {@code period}. A call during a refused period restarts the period.
+     *
+     * @return how many requests were in progress when the connections closed
+     * @throws IllegalStateException after {@link #close()}
+     */
+    int refuseConnectionsFor(Duration period) {
+        int inProgress = requestsInProgress.get();
+        int cutRequests = listener.refuseFor(period) ? inProgress : 0;
+        LOG.info("Injected fault: refusing connections on {} for {}; {} requests were in "
+                + "progress", baseUrl, period, cutRequests);
+        return cutRequests;
+    }
+
+    /** Ends a refused period now. Does nothing while the server listens. */
+    void listenNow() {
+        listener.listenNow();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        requestsInProgress.incrementAndGet();
+        try {
+            serve(exchange);
+        } finally {
+            requestsInProgress.decrementAndGet();
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        Instant received = Instant.now();
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getRawPath();
+        AcmeEndpoint endpoint = AcmeEndpoint.fromPath(path);
+        Optional<Fault> fault = faults.take(endpoint, method);
+        boolean slow = fault.isPresent() && fault.get().kind() == FaultKind.SLOW_RESPONSE;
+
         AcmeResponse response;
-        try {
-            response = route(exchange, method, path);
-        } catch (AcmeProblem problem) {
-            LOG.debug("{} {} rejected: {} {}", method, path, problem.type(), problem.getMessage());
-            response = AcmeResponse.problem(problem);
-        } catch (RuntimeException e) {
-            LOG.error("{} {} failed", method, path, e);
-            response = AcmeResponse.problem(AcmeProblem.of("serverInternal", 500,
-                    "Internal error of the test CA: " + e));
+        if (fault.isPresent() && !slow) {
+            response = faults.respond(fault.get(), readBodyForFault(exchange));
+        } else {
+            response = respond(exchange, method, endpoint, path);
+        }
+        requestLog.add(new RequestLogEntry(received, method, endpoint.id(), path,
+                response.status(), fault.map(Fault::kind)));
+
+        if (slow && !sleep(fault.get().delay())) {
+            exchange.close();
+            return;
         }
         write(exchange, method, response);
     }
 
-    private AcmeResponse route(HttpExchange exchange, String method, String path)
-            throws AcmeProblem, IOException {
+    private AcmeResponse respond(HttpExchange exchange, String method, AcmeEndpoint endpoint,
+            String path) throws IOException {
+        try {
+            return route(exchange, method, endpoint, path);
+        } catch (AcmeProblem problem) {
+            LOG.debug("{} {} rejected: {} {}", method, path, problem.type(), problem.getMessage());
+            return AcmeResponse.problem(problem);
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", method, path, e);
+            return AcmeResponse.problem(AcmeProblem.of("serverInternal", 500,
+                    "Internal error of the test CA: " + e));
+        }
+    }
+
+    private AcmeResponse route(HttpExchange exchange, String method, AcmeEndpoint endpoint,
+            String path) throws AcmeProblem, IOException {
         DirectoryResource directory = resources.directory();
-        switch (path) {
-            case DirectoryResource.DIRECTORY_PATH:
+        switch (endpoint) {
+            case DIRECTORY:
                 requireMethod(method, "GET", "HEAD");
                 return directory.directory();
-            case DirectoryResource.NEW_NONCE_PATH:
+            case NEW_NONCE:
                 requireMethod(method, "GET", "HEAD");
                 return directory.newNonce(method);
-            case DirectoryResource.TERMS_PATH:
+            case TERMS:
                 requireMethod(method, "GET", "HEAD");
                 return directory.terms();
+            case UNKNOWN:
+                throw AcmeProblem.notFound("No ACME resource at " + path);
             default:
                 break;
         }
-        PostHandler handler = postHandler(path);
-        if (handler == null) {
-            throw AcmeProblem.notFound("No ACME resource at " + path);
-        }
+        PostHandler handler = postHandler(endpoint);
         requireMethod(method, "POST");
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
         if (contentType == null || !contentType.split(";")[0].trim()
@@ -122,31 +176,20 @@ final class AcmeHttpServer implements AutoCloseable {
         return handler.handle(baseUrl + path, readBody(exchange));
     }
 
-    private PostHandler postHandler(String path) {
-        if (path.equals(DirectoryResource.NEW_ACCOUNT_PATH)) {
-            return resources.accounts()::newAccount;
-        }
-        if (path.equals(DirectoryResource.NEW_ORDER_PATH)) {
-            return resources.orders()::newOrder;
-        }
-        if (path.startsWith("/acct/")) {
-            return path.endsWith("/orders") ? resources.accounts()::orders
-                    : resources.accounts()::account;
-        }
-        if (path.startsWith("/order/")) {
-            return path.endsWith("/finalize") ? resources.orders()::finalizeOrder
-                    : resources.orders()::order;
-        }
-        if (path.startsWith("/authz/")) {
-            return resources.authorizations()::authorization;
-        }
-        if (path.startsWith("/chall/")) {
-            return resources.authorizations()::challenge;
-        }
-        if (path.startsWith("/cert/")) {
-            return resources.orders()::certificate;
-        }
-        return null;
+    private PostHandler postHandler(AcmeEndpoint endpoint) {
+        return switch (endpoint) {
+            case NEW_ACCOUNT -> resources.accounts()::newAccount;
+            case ACCOUNT -> resources.accounts()::account;
+            case ORDERS -> resources.accounts()::orders;
+            case NEW_ORDER -> resources.orders()::newOrder;
+            case ORDER -> resources.orders()::order;
+            case FINALIZE -> resources.orders()::finalizeOrder;
+            case AUTHORIZATION -> resources.authorizations()::authorization;
+            case CHALLENGE -> resources.authorizations()::challenge;
+            case CERTIFICATE -> resources.orders()::certificate;
+            case DIRECTORY, NEW_NONCE, TERMS, UNKNOWN -> throw new IllegalArgumentException(
+                    endpoint + " takes no POST requests");
+        };
     }
 
     private static void requireMethod(String method, String... allowed) throws AcmeProblem {
@@ -164,6 +207,24 @@ final class AcmeHttpServer implements AutoCloseable {
                         + " bytes");
             }
             return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Reads at most {@link #MAX_BODY_BYTES} of the body, which a fault response ignores. */
+    private static String readBodyForFault(HttpExchange exchange) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            return new String(in.readNBytes(MAX_BODY_BYTES), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Sleeps for {@code delay} and returns false if the server closed in the meantime. */
+    private static boolean sleep(Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -193,7 +254,7 @@ final class AcmeHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        listener.close();
         executor.shutdownNow();
     }
 }

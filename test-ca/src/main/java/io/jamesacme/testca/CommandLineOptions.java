@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -16,6 +18,11 @@ final class CommandLineOptions {
 
     /** Environment variable read when {@code --imap-password} is absent. */
     static final String PASSWORD_VARIABLE = "TEST_CA_IMAP_PASSWORD";
+    /** The one option that may be given more than once. */
+    static final String FAULT_OPTION = "--fault";
+    private static final String FAULT_FORMAT = "KIND:COUNT[:SECONDS]";
+    /** Largest SECONDS of {@code --fault}: one day. */
+    private static final int MAX_FAULT_SECONDS = 86_400;
 
     /** Invalid command line; the message names the option, the value and what is allowed. */
     static final class UsageException extends Exception {
@@ -72,6 +79,13 @@ final class CommandLineOptions {
                 "interval between two IMAP polls for the response"));
         OPTIONS.put("--cert-validity-days", new Option("DAYS", "90",
                 "validity of issued S/MIME certificates"));
+        OPTIONS.put(FAULT_OPTION, new Option(FAULT_FORMAT, null,
+                "fail the next COUNT requests on purpose, for retry tests; KIND is "
+                        + "SERVER_ERROR_500, UNAVAILABLE_503, RATE_LIMITED_429, BAD_NONCE or "
+                        + "SLOW_RESPONSE; SECONDS is the Retry-After of UNAVAILABLE_503 and "
+                        + "RATE_LIMITED_429 (default 1) or the response delay of SLOW_RESPONSE "
+                        + "(default 60); repeatable, the faults apply in the order given "
+                        + "(default: none)"));
         OPTIONS.put("--help", new Option(null, null, "print this help and exit"));
     }
 
@@ -109,6 +123,7 @@ final class CommandLineOptions {
     static TestCaConfig parse(String[] args, Map<String, String> environment)
             throws UsageException {
         Map<String, String> values = new LinkedHashMap<>();
+        List<String> faultSpecs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             String value = null;
@@ -127,13 +142,22 @@ final class CommandLineOptions {
                 }
                 value = args[++i];
             }
-            values.put(name, value);
+            if (name.equals(FAULT_OPTION)) {
+                faultSpecs.add(value);
+            } else {
+                values.put(name, value);
+            }
         }
-        return toConfig(values, environment);
+        TestCaConfig.Builder builder = TestCaConfig.builder();
+        for (String spec : faultSpecs) {
+            builder.fault(fault(spec));
+        }
+        return toConfig(values, environment, builder);
     }
 
     private static TestCaConfig toConfig(Map<String, String> values,
-            Map<String, String> environment) throws UsageException {
+            Map<String, String> environment, TestCaConfig.Builder builder)
+            throws UsageException {
         String caAddress = text(values, "--ca-address");
         String password = values.getOrDefault("--imap-password",
                 environment.get(PASSWORD_VARIABLE));
@@ -142,7 +166,6 @@ final class CommandLineOptions {
                     + "the CA's mailbox, or set the environment variable " + PASSWORD_VARIABLE);
         }
         String imapUser = values.getOrDefault("--imap-user", caAddress);
-        TestCaConfig.Builder builder = TestCaConfig.builder();
         String authUser = values.get("--smtp-auth-user");
         String authPasswordFile = values.get("--smtp-auth-password-file");
         if (authUser != null || authPasswordFile != null) {
@@ -238,6 +261,62 @@ final class CommandLineOptions {
                     + " is empty; it must contain the password");
         }
         return line;
+    }
+
+    /** Parses one {@code --fault KIND:COUNT[:SECONDS]} value. */
+    static Fault fault(String spec) throws UsageException {
+        String[] parts = spec.split(":", -1);
+        if (parts.length < 2 || parts.length > 3) {
+            throw new UsageException("Invalid value '" + spec + "' for " + FAULT_OPTION
+                    + ": expected " + FAULT_FORMAT + ", such as RATE_LIMITED_429:2:5");
+        }
+        FaultKind kind = faultKind(spec, parts[0]);
+        int count = faultNumber(spec, "COUNT", parts[1], 1, Integer.MAX_VALUE);
+        Fault fault = Fault.of(kind, count);
+        if (parts.length == 2) {
+            return fault;
+        }
+        Duration seconds = Duration.ofSeconds(
+                faultNumber(spec, "SECONDS", parts[2], 0, MAX_FAULT_SECONDS));
+        try {
+            return kind == FaultKind.SLOW_RESPONSE ? fault.withDelay(seconds)
+                    : fault.withRetryAfter(seconds);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("Invalid value '" + spec + "' for " + FAULT_OPTION
+                    + ": SECONDS applies only to UNAVAILABLE_503 and RATE_LIMITED_429 (from 0) "
+                    + "and to SLOW_RESPONSE (from 1)");
+        }
+    }
+
+    private static FaultKind faultKind(String spec, String name) throws UsageException {
+        FaultKind kind;
+        try {
+            kind = FaultKind.valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("Invalid fault kind '" + name + "' in " + FAULT_OPTION
+                    + " " + spec + ": expected SERVER_ERROR_500, UNAVAILABLE_503, "
+                    + "RATE_LIMITED_429, BAD_NONCE or SLOW_RESPONSE");
+        }
+        if (kind == FaultKind.CONNECTION_REFUSED) {
+            throw new UsageException(FAULT_OPTION + " does not take CONNECTION_REFUSED, "
+                    + "because refusing connections from the start is the same as starting "
+                    + "the CA later; tests call TestCa.inject(Fault.refuseConnectionsFor(...))");
+        }
+        return kind;
+    }
+
+    private static int faultNumber(String spec, String part, String value, int min, int max)
+            throws UsageException {
+        try {
+            int number = Integer.parseInt(value.trim());
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the allowed range.
+        }
+        throw new UsageException("Invalid " + part + " '" + value + "' in " + FAULT_OPTION
+                + " " + spec + ": expected an integer from " + min + " to " + max);
     }
 
     private static ChallengeTiming timing(Map<String, String> values) throws UsageException {

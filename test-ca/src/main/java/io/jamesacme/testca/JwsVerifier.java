@@ -2,6 +2,7 @@ package io.jamesacme.testca;
 
 import java.security.PublicKey;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jose4j.json.JsonUtil;
 import org.jose4j.jwa.AlgorithmConstraints;
@@ -95,6 +96,18 @@ final class JwsVerifier {
                     + " does not match the request URL " + requestUrl);
         }
         return new SignedRequest(jwk, account, jws.getUnverifiedPayload());
+    }
+
+    /**
+     * Returns the {@code nonce} of the protected header without checking the signature, or
+     * empty if {@code body} is no flattened JWS or has no nonce.
+     */
+    static Optional<String> unverifiedNonce(String body) {
+        try {
+            return Optional.ofNullable(parseFlattened(body).getHeader("nonce"));
+        } catch (AcmeProblem | ClassCastException e) {
+            return Optional.empty();
+        }
     }
 
     private static JsonWebSignature parseFlattened(String body) throws AcmeProblem {

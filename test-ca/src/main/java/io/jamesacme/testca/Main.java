@@ -42,6 +42,9 @@ public final class Main {
         System.out.println("Root certificate: " + ca.rootCertificatePem().toAbsolutePath());
         System.out.println("DKIM key records: " + ca.dkimKeyRecordsFile().toAbsolutePath()
                 + " (" + ca.dkimRecordName() + ")");
+        for (Fault fault : config.faults()) {
+            System.out.println("Injected fault:   " + fault);
+        }
         System.out.println("Press Ctrl+C to stop.");
         System.out.flush();
         Thread.currentThread().join();

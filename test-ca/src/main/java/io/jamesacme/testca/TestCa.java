@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import javax.mail.MessagingException;
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * <p>Besides the ACME server, the CA offers building blocks for tests that craft challenge
  * mails: the genuine mail in any signing mode, DKIM and S/MIME signatures over any message, and
  * held challenge mails that only {@link #sendChallengeMail} sends.
+ *
+ * <p>For tests of a client's retries, {@link #inject} makes the CA fail on purpose: error
+ * responses, bad nonces, slow responses and refused connections (see {@link FaultKind}). The
+ * {@link #requestLog()} and {@link #faultHits()} show which requests a fault affected and when
+ * the client got through again.
  *
  * <pre>{@code
  * try (TestCa ca = TestCa.start(config)) {
@@ -44,19 +50,24 @@ public final class TestCa implements AutoCloseable {
     private final ChallengeMessages messages;
     private final ChallengeProcessor processor;
     private final AcmeRegistry registry;
+    private final FaultInjector faults;
+    private final RequestLog requestLog;
 
     private TestCa(RootAuthority root, AcmeHttpServer server, ChallengeMessages messages,
-            ChallengeProcessor processor, AcmeRegistry registry) {
+            ChallengeProcessor processor, AcmeRegistry registry, FaultInjector faults,
+            RequestLog requestLog) {
         this.root = root;
         this.server = server;
         this.messages = messages;
         this.processor = processor;
         this.registry = registry;
+        this.faults = faults;
+        this.requestLog = requestLog;
     }
 
     /**
      * Loads or creates the test root, the DKIM key and the S/MIME signing certificate in the
-     * state directory and starts the HTTPS server.
+     * state directory, starts the HTTPS server and injects the faults of the configuration.
      *
      * @throws IOException if the state directory cannot be used or the port cannot be bound
      * @throws GeneralSecurityException if a key or certificate cannot be created or loaded
@@ -69,7 +80,10 @@ public final class TestCa implements AutoCloseable {
                         config.caAddress()));
         SSLContext tls = TlsServerContext.create(root);
         NonceRegistry nonces = new NonceRegistry();
-        AcmeHttpServer server = AcmeHttpServer.bind(config.httpsPort(), tls, nonces);
+        FaultInjector faults = new FaultInjector(nonces);
+        RequestLog requestLog = new RequestLog();
+        AcmeHttpServer server = AcmeHttpServer.bind(config.httpsPort(), tls, nonces, faults,
+                requestLog);
         AcmeRegistry registry = new AcmeRegistry(server.baseUrl(), config.caAddress());
         ChallengeProcessor processor = new ChallengeProcessor(config, messages,
                 new ChallengeMailer(config),
@@ -91,7 +105,9 @@ public final class TestCa implements AutoCloseable {
                 config.smtpHost(), config.smtpPort(),
                 config.smtpAuthUser().map(user -> "with AUTH as " + user).orElse("without AUTH"),
                 config.imapHost(), config.imapPort(), config.imapUser());
-        return new TestCa(root, server, messages, processor, registry);
+        TestCa ca = new TestCa(root, server, messages, processor, registry, faults, requestLog);
+        config.faults().forEach(ca::inject);
+        return ca;
     }
 
     /** Returns the directory URL, {@code https://127.0.0.1:<port>/directory}. */
@@ -299,6 +315,55 @@ public final class TestCa implements AutoCloseable {
             throw new IllegalStateException("S/MIME signing as " + signer + " failed: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes the CA fail on purpose until the fault ends. A counted fault affects the next
+     * {@link Fault#count()} requests it applies to, then the CA responds normally again.
+     * Several counted faults may be active at once, and each request gets the earliest
+     * injected one that applies. {@link FaultKind#CONNECTION_REFUSED} closes the listening
+     * socket before this method returns and listens on the same port again after
+     * {@link Fault#delay()}.
+     *
+     * @throws IllegalStateException for a refused connection after {@link #close()}
+     */
+    public void inject(Fault fault) {
+        if (fault.kind() == FaultKind.CONNECTION_REFUSED) {
+            faults.countHits(FaultKind.CONNECTION_REFUSED,
+                    server.refuseConnectionsFor(fault.delay()));
+        } else {
+            faults.add(fault);
+        }
+    }
+
+    /**
+     * Removes every injected fault that has requests left and ends a refused period, so the
+     * CA listens again before this method returns unless binding the port fails (it then
+     * keeps trying every 100 ms). Responses that a slow-response fault already holds back are
+     * still sent late. {@link #faultHits()} and {@link #requestLog()} keep their contents.
+     */
+    public void clearFaults() {
+        faults.clear();
+        server.listenNow();
+    }
+
+    /**
+     * Returns, for every fault kind, how many requests its faults affected since the CA
+     * started. For {@link FaultKind#CONNECTION_REFUSED} that is the number of requests in
+     * progress when the socket closed, because the refused connection attempts never reach
+     * the CA. Only the client sees those.
+     */
+    public Map<FaultKind, Integer> faultHits() {
+        return faults.hits();
+    }
+
+    /**
+     * Returns the latest requests that reached the CA, at most 10,000, in the order the CA
+     * finished handling them. A slow response is listed when the CA starts holding it back.
+     * Requests refused during a {@link FaultKind#CONNECTION_REFUSED} period are missing.
+     */
+    public List<RequestLogEntry> requestLog() {
+        return requestLog.snapshot();
     }
 
     private EmailReplyChallenge latestChallenge(String address) {

@@ -2,13 +2,16 @@ package io.jamesacme.testca;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Settings of a {@link TestCa}: HTTPS port, state directory, the SMTP and IMAP endpoints of the
  * mail server that hosts the tested mailboxes, the timing of the email-reply-00 challenge, and
- * how challenge mails are signed and sent. Create one with {@link #builder()}.
+ * how challenge mails are signed and sent, and the faults injected at start. Create one with
+ * {@link #builder()}.
  */
 public final class TestCaConfig {
 
@@ -42,6 +45,7 @@ public final class TestCaConfig {
     private final boolean challengeMailHeld;
     private final String smtpAuthUser;
     private final String smtpAuthPassword;
+    private final List<Fault> faults;
 
     private TestCaConfig(Builder builder) {
         this.httpsPort = builder.httpsPort;
@@ -63,6 +67,7 @@ public final class TestCaConfig {
         this.challengeMailHeld = builder.challengeMailHeld;
         this.smtpAuthUser = builder.smtpAuthUser;
         this.smtpAuthPassword = builder.smtpAuthPassword;
+        this.faults = List.copyOf(builder.faults);
     }
 
     /** Returns a builder with the defaults documented on its setters. */
@@ -154,6 +159,11 @@ public final class TestCaConfig {
         return Optional.ofNullable(smtpAuthPassword);
     }
 
+    /** Faults that {@link TestCa#start} injects in this order, none by default. */
+    public List<Fault> faults() {
+        return faults;
+    }
+
     /** Domain part of {@link #caAddress()}; DKIM signatures use it as d=. */
     String caDomain() {
         return caAddress.substring(caAddress.lastIndexOf('@') + 1);
@@ -180,6 +190,7 @@ public final class TestCaConfig {
         private boolean challengeMailHeld;
         private String smtpAuthUser;
         private String smtpAuthPassword;
+        private final List<Fault> faults = new ArrayList<>();
 
         private Builder() {
         }
@@ -274,6 +285,12 @@ public final class TestCaConfig {
         public Builder smtpAuth(String user, String password) {
             this.smtpAuthUser = user;
             this.smtpAuthPassword = password;
+            return this;
+        }
+
+        /** Adds a fault that {@link TestCa#start} injects as {@link TestCa#inject} does. */
+        public Builder fault(Fault fault) {
+            this.faults.add(Objects.requireNonNull(fault, "fault is required"));
             return this;
         }
 

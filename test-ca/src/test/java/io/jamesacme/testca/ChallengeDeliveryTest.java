@@ -200,7 +200,7 @@ class ChallengeDeliveryTest {
             MimeMessage sent = mail.awaitChallengeMail(address, Duration.ofSeconds(10));
 
             assertThat(sent.getSubject()).startsWith("ACME: ");
-            assertThat(ca.challengesSent(address)).isEqualTo(1);
+            assertThat(ChallengeOrders.awaitChallengesSent(ca, address, 1)).isEqualTo(1);
         }
     }
 

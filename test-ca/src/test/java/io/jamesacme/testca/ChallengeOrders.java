@@ -3,6 +3,8 @@ package io.jamesacme.testca;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
 import org.shredzone.acme4j.Account;
 import org.shredzone.acme4j.AccountBuilder;
 import org.shredzone.acme4j.Authorization;
@@ -36,5 +38,20 @@ final class ChallengeOrders {
         Authorization authorization = order.getAuthorizations().get(0);
         Challenge challenge = authorization.getChallenges().get(0);
         return new Placed(order, authorization, challenge);
+    }
+
+    /**
+     * Waits up to 5 s until {@code ca} counts {@code expected} challenge mails to
+     * {@code address}, and returns the count. The CA counts a mail when its SMTP transaction
+     * ends, which can be after the SMTP server already delivered it.
+     */
+    static int awaitChallengesSent(TestCa ca, String address, int expected) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+        int sent = ca.challengesSent(address);
+        while (sent < expected && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+            sent = ca.challengesSent(address);
+        }
+        return sent;
     }
 }

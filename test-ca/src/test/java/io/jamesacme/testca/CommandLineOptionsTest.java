@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ class CommandLineOptionsTest {
         assertThat(config.smtpAuthUser()).isEmpty();
         assertThat(config.smtpAuthPassword()).isEmpty();
         assertThat(config.challengeMailHeld()).isFalse();
+        assertThat(config.faults()).isEmpty();
     }
 
     @Test
@@ -103,6 +105,42 @@ class CommandLineOptionsTest {
     }
 
     @Test
+    void faultsAreRepeatableInOrder() throws Exception {
+        TestCaConfig config = parse("--imap-password", "x", "--fault", "SERVER_ERROR_500:2",
+                "--fault", "rate_limited_429:1:7", "--fault=SLOW_RESPONSE:1:3",
+                "--fault", "UNAVAILABLE_503:3:0", "--fault", "BAD_NONCE:4");
+
+        assertThat(config.faults()).containsExactly(
+                Fault.of(FaultKind.SERVER_ERROR_500, 2),
+                Fault.of(FaultKind.RATE_LIMITED_429, 1).withRetryAfter(Duration.ofSeconds(7)),
+                Fault.of(FaultKind.SLOW_RESPONSE, 1).withDelay(Duration.ofSeconds(3)),
+                Fault.of(FaultKind.UNAVAILABLE_503, 3).withRetryAfter(Duration.ZERO),
+                Fault.of(FaultKind.BAD_NONCE, 4));
+    }
+
+    @Test
+    void invalidFaultsNameValueAndFormat() {
+        List<List<String>> cases = List.of(
+                List.of("SERVER_ERROR_500", "expected KIND:COUNT[:SECONDS]"),
+                List.of("SERVER_ERROR_500:1:2:3", "expected KIND:COUNT[:SECONDS]"),
+                List.of("TIMEOUT:1", "Invalid fault kind 'TIMEOUT'"),
+                List.of("SERVER_ERROR_500:0", "Invalid COUNT '0'"),
+                List.of("SERVER_ERROR_500:many", "Invalid COUNT 'many'"),
+                List.of("SERVER_ERROR_500:1:5", "SECONDS applies only to"),
+                List.of("BAD_NONCE:1:5", "SECONDS applies only to"),
+                List.of("SLOW_RESPONSE:1:0", "SLOW_RESPONSE (from 1)"),
+                List.of("UNAVAILABLE_503:1:86401", "from 0 to 86400"),
+                List.of("CONNECTION_REFUSED:1", "does not take CONNECTION_REFUSED"));
+        for (List<String> testCase : cases) {
+            assertThatThrownBy(() -> parse("--imap-password", "x", "--fault", testCase.get(0)))
+                    .as(testCase.get(0))
+                    .isInstanceOf(CommandLineOptions.UsageException.class)
+                    .hasMessageContaining(testCase.get(1))
+                    .hasMessageContaining("--fault");
+        }
+    }
+
+    @Test
     void passwordFromEnvironment() throws Exception {
         TestCaConfig config = CommandLineOptions.parse(new String[0],
                 Map.of(CommandLineOptions.PASSWORD_VARIABLE, "from-env"));
@@ -138,11 +176,12 @@ class CommandLineOptionsTest {
             "--imap-password", "--challenge-timing", "--challenge-mail-delay-ms",
             "--early-hold-ms", "--response-wait-seconds", "--poll-interval-ms",
             "--cert-validity-days", "--challenge-signing", "--smtp-auth-user",
-            "--smtp-auth-password-file", "--help"}) {
+            "--smtp-auth-password-file", "--fault", "--help"}) {
             assertThat(usage).as(option).contains(option);
         }
         assertThat(usage).contains("(default: 14000)").contains("(default: 30)")
-                .contains("(default: 90)").contains("MILLISECONDS");
+                .contains("(default: 90)").contains("MILLISECONDS")
+                .contains("--fault KIND:COUNT[:SECONDS]").contains("RATE_LIMITED_429");
         assertThat(CommandLineOptions.wantsHelp(new String[] {"--https-port", "1", "--help"}))
                 .isTrue();
     }

@@ -5,13 +5,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.jose4j.json.JsonUtil;
 import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jws.JsonWebSignature;
 
 /** HTTP client for requests that acme4j never sends, such as tampered JWS bodies. */
 final class RawAcmeClient {
+
+    /** Longer than every delay the tests inject, so that a hung CA fails the test. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
 
     private final HttpClient http;
     private final String baseUrl;
@@ -27,11 +32,27 @@ final class RawAcmeClient {
         return baseUrl + path;
     }
 
-    String newNonce() throws Exception {
-        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url("/new-nonce")))
+    private static HttpRequest.Builder request(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(REQUEST_TIMEOUT);
+    }
+
+    HttpResponse<Void> head(String path) throws Exception {
+        return http.send(request(url(path))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.discarding());
-        return response.headers().firstValue("Replay-Nonce").orElseThrow();
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(request(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    CompletableFuture<HttpResponse<String>> getAsync(String path) {
+        return http.sendAsync(request(url(path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    String newNonce() throws Exception {
+        return head("/new-nonce").headers().firstValue("Replay-Nonce").orElseThrow();
     }
 
     /** Signs {@code payload} with a {@code jwk} header, as for newAccount. */
@@ -68,7 +89,7 @@ final class RawAcmeClient {
     }
 
     HttpResponse<String> post(String url, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url))
+        return http.send(request(url)
                 .header("Content-Type", "application/jose+json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
