@@ -31,13 +31,15 @@ import io.jamesacme.smime.certificate.CertificateKeyType;
  * @param triggerDelay the time between handing the response to the mail pipeline and the trigger
  * @param challengeTimeout how long an order waits for its challenge to become valid
  * @param authenticity how challenge mails from the CA prove that they are authentic
+ * @param storage where the durable state lives
  */
 public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings> trustStore,
                                      Optional<URI> contact, boolean termsOfServiceAgreed,
                                      CertificateKeyType keyType, Path storageDirectory,
                                      ProvisioningSettings provisioning,
                                      PassphraseSource passphraseSource, Duration triggerDelay,
-                                     Duration challengeTimeout, AuthenticitySettings authenticity) {
+                                     Duration challengeTimeout, AuthenticitySettings authenticity,
+                                     StorageSettings storage) {
 
     /** The name of the configuration file in James' {@code conf/} folder, without extension. */
     public static final String FILE_NAME = "acme-smime";
@@ -75,7 +77,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
             contact(reader),
             reader.bool(TERMS_AGREED, false),
             keyType(reader),
-            baseDirectory.resolve(reader.string(STORAGE_DIRECTORY).orElse("var/acme-smime")),
+            storageDirectory(reader, baseDirectory),
             new ProvisioningSettings(
                 reader.bool(PROVISIONING_ENABLED, true),
                 reader.positiveDuration(PROVISIONING_INTERVAL, Duration.ofHours(1)),
@@ -87,7 +89,13 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
                     PassphraseSource.ALLOWED)), baseDirectory, environment),
             reader.duration(TRIGGER_DELAY, Duration.ofSeconds(2)),
             reader.positiveDuration(CHALLENGE_TIMEOUT, Duration.ofMinutes(10)),
-            AuthenticitySettings.read(reader::string, baseDirectory));
+            AuthenticitySettings.read(reader::string, baseDirectory),
+            StorageSettings.read(reader::string, storageDirectory(reader, baseDirectory), baseDirectory,
+                environment, reader.intInRange(StorageSettings.POSTGRES_POOL_SIZE, 4, 1, 64)));
+    }
+
+    private static Path storageDirectory(ParameterReader reader, Path baseDirectory) {
+        return baseDirectory.resolve(reader.string(STORAGE_DIRECTORY).orElse("var/acme-smime"));
     }
 
     private static URI directory(ParameterReader reader) {

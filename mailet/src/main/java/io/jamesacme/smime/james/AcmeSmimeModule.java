@@ -25,6 +25,11 @@ import io.jamesacme.smime.authenticity.AuthenticityPolicy;
 import io.jamesacme.smime.acme.CertificateOrderService;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.config.InvalidConfigurationException;
+import io.jamesacme.smime.config.StorageSettings;
+import io.jamesacme.smime.state.FileStateStore;
+import io.jamesacme.smime.state.PostgresSettings;
+import io.jamesacme.smime.state.PostgresStateStore;
+import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.PendingChallenges;
 import io.jamesacme.smime.store.StatusStore;
 
@@ -73,6 +78,25 @@ public class AcmeSmimeModule extends AbstractModule {
             configuration.directory(), configuration.keyType().configValue(),
             configuration.storageDirectory(), configuration.provisioning());
         return configuration;
+    }
+
+    @Provides
+    @Singleton
+    StateStore stateStore(AcmeSmimeConfiguration configuration) {
+        StorageSettings storage = configuration.storage();
+        if (storage.type() == StorageSettings.Type.POSTGRESQL) {
+            char[] password = storage.postgresPassword().orElseThrow().read();
+            try {
+                PostgresSettings settings = new PostgresSettings(storage.postgresUrl().orElseThrow(),
+                    storage.postgresUser().orElseThrow(), new String(password), storage.postgresPoolSize());
+                LOGGER.info("ACME S/MIME: state in PostgreSQL {}", settings);
+                return PostgresStateStore.open(settings);
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
+        LOGGER.info("ACME S/MIME: state in the folder {}", storage.fileDirectory());
+        return FileStateStore.open(storage.fileDirectory());
     }
 
     @Provides

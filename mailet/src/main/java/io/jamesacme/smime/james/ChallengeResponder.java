@@ -1,5 +1,6 @@
 package io.jamesacme.smime.james;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,6 +29,7 @@ import io.jamesacme.smime.rfc8823.ChallengeMail;
 import io.jamesacme.smime.rfc8823.KeyAuthorization;
 import io.jamesacme.smime.rfc8823.RejectionReason;
 import io.jamesacme.smime.rfc8823.ResponseMail;
+import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.PendingChallenges;
 import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
 import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
@@ -51,16 +53,21 @@ public class ChallengeResponder {
      */
     static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
 
+    /** Names this JVM in challenge claims, so that a claim tells which node answered. */
+    private static final String NODE = ManagementFactory.getRuntimeMXBean().getName();
+
     private final PendingChallenges pendingChallenges;
     private final CertificateOrderService orders;
     private final ChallengeMetrics metrics;
+    private final StateStore stateStore;
 
     @Inject
     public ChallengeResponder(PendingChallenges pendingChallenges, CertificateOrderService orders,
-                              ChallengeMetrics metrics) {
+                              ChallengeMetrics metrics, StateStore stateStore) {
         this.pendingChallenges = pendingChallenges;
         this.orders = orders;
         this.metrics = metrics;
+        this.stateStore = stateStore;
     }
 
     /**
@@ -211,6 +218,12 @@ public class ChallengeResponder {
             return Result.rejected(RejectionReason.ALREADY_ANSWERED,
                 "the challenge is answered already").withOrderUrl(orderUrl);
         }
+        // The durable claim holds across restarts and nodes. It is never given back, so a
+        // response is sent at most once even when sending fails halfway.
+        if (!stateStore.claimChallenge(details.challengeUrl(), NODE, Instant.now())) {
+            return Result.rejected(RejectionReason.ALREADY_ANSWERED,
+                "the challenge was claimed before, by this or another node").withOrderUrl(orderUrl);
+        }
 
         try {
             KeyAuthorization keyAuthorization = KeyAuthorization.of(challenge.tokenPart1(),
@@ -221,8 +234,9 @@ public class ChallengeResponder {
             routing.context().sendMail(recipient, List.of(responseRecipient), response,
                 routing.responseProcessor());
         } catch (MessagingException | RuntimeException e) {
-            // Nothing left this server, so a later copy of the challenge may still be answered.
-            pending.release();
+            LOGGER.error("The response for {} of order {} was not handed to James; the durable claim "
+                + "stays, so the order ends at its timeout and provisioning orders again",
+                recipient.asString(), details.orderUrl());
             throw e;
         }
         orders.markAnswered(recipient.asString());

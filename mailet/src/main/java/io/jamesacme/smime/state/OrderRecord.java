@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The persisted state of one order. Records are immutable; a step creates a changed copy with
+ * The persisted state of one order. Records are immutable, so a step creates a changed copy with
  * one of the {@code with...} methods and writes it with {@link StateStore#update}.
  *
  * @param id this server's identifier of the order, unique in the store
@@ -88,7 +88,7 @@ public record OrderRecord(String id, String address, OrderState state, Optional<
             certificateKey, Optional.of(pem), failure, retryAt, attempts, version, createdAt, now);
     }
 
-    /** Returns the record in {@link OrderState#FAILED}; the key, which can no longer be used, is dropped. */
+    /** Returns the record in {@link OrderState#FAILED}, without the key, which can no longer be used. */
     public OrderRecord failed(String reason, Instant retry, Instant now) {
         return new OrderRecord(id, address, OrderState.FAILED, orderUrl, challengeUrl, tokenPart2,
             challengeFrom, Optional.empty(), certificateChain, Optional.of(reason), Optional.of(retry),

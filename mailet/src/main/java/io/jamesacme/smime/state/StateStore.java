@@ -62,7 +62,7 @@ public interface StateStore extends AutoCloseable {
     OrderRecord update(OrderRecord record);
 
     /**
-     * Claims the right to answer a challenge. Only the first claim for a challenge URL ever
+     * Claims the right to respond to a challenge. Only the first claim for a challenge URL ever
      * returns true, whichever thread, process or node makes it.
      */
     boolean claimChallenge(String challengeUrl, String claimant, Instant now);
@@ -73,7 +73,7 @@ public interface StateStore extends AutoCloseable {
      */
     boolean acquireLease(String name, String owner, Duration ttl, Instant now);
 
-    /** Gives a lease back if {@code owner} holds it; does nothing otherwise. */
+    /** Gives a lease back if {@code owner} holds it, and does nothing otherwise. */
     void releaseLease(String name, String owner);
 
     /** Releases files, connections and locks. */

@@ -137,11 +137,6 @@ public class PendingChallenges {
             return answered.compareAndSet(false, true);
         }
 
-        /** Gives the claim back when the response could not be handed to James at all. */
-        public void release() {
-            answered.set(false);
-        }
-
         public boolean isAnswered() {
             return answered.get();
         }

@@ -64,6 +64,56 @@ class AcmeSmimeConfigurationTest {
     }
 
     @Test
+    void storageDefaultsToTheFileStoreUnderTheStorageDirectory() {
+        StorageSettings storage = read().storage();
+
+        assertThat(storage.type()).isEqualTo(StorageSettings.Type.FILE);
+        assertThat(storage.fileDirectory()).isEqualTo(baseDirectory.resolve("var/acme-smime/state"));
+    }
+
+    @Test
+    void postgresqlStorageIsRead() {
+        values.put(StorageSettings.TYPE, "postgresql");
+        values.put(StorageSettings.POSTGRES_URL, "jdbc:postgresql://127.0.0.1:5432/james");
+        values.put(StorageSettings.POSTGRES_USER, "james");
+        values.put(StorageSettings.POSTGRES_PASSWORD_SOURCE, "env:DB_PASSWORD");
+        values.put(StorageSettings.POSTGRES_POOL_SIZE, "8");
+
+        StorageSettings storage = read().storage();
+
+        assertThat(storage.type()).isEqualTo(StorageSettings.Type.POSTGRESQL);
+        assertThat(storage.postgresUrl()).contains("jdbc:postgresql://127.0.0.1:5432/james");
+        assertThat(storage.postgresUser()).contains("james");
+        assertThat(storage.postgresPassword().orElseThrow().read()).containsExactly("s3cret".toCharArray());
+        assertThat(storage.postgresPoolSize()).isEqualTo(8);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "storage.type|mysql|file or postgresql",
+        "storage.postgresql.url|jdbc:mysql://x/y|jdbc:postgresql:",
+        "storage.postgresql.pool-size|0|from 1 to 64"})
+    void invalidStorageValuesAreRejected(String key, String value, String expected) {
+        values.put(StorageSettings.TYPE, "postgresql");
+        values.put(StorageSettings.POSTGRES_URL, "jdbc:postgresql://127.0.0.1/james");
+        values.put(StorageSettings.POSTGRES_USER, "james");
+        values.put(StorageSettings.POSTGRES_PASSWORD_SOURCE, "env:DB_PASSWORD");
+        values.put(key, value);
+
+        assertThatThrownBy(this::read).isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining(key).hasMessageContaining(expected);
+    }
+
+    @Test
+    void postgresqlStorageNeedsAUser() {
+        values.put(StorageSettings.TYPE, "postgresql");
+        values.put(StorageSettings.POSTGRES_URL, "jdbc:postgresql://127.0.0.1/james");
+
+        assertThatThrownBy(this::read).isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining(StorageSettings.POSTGRES_USER);
+    }
+
+    @Test
     void provisioningExclusionsMatchAddressesAndDomains() {
         values.put(AcmeSmimeConfiguration.PROVISIONING_EXCLUDE, " Postmaster@Example.test, @lists.example.test ,");
 
@@ -158,6 +208,7 @@ class AcmeSmimeConfigurationTest {
 
     private AcmeSmimeConfiguration read() {
         return AcmeSmimeConfiguration.from(new MapConfiguration(values), baseDirectory,
-            name -> name.equals("P12_PASSPHRASE") ? Optional.of("s3cret") : Optional.empty());
+            name -> name.equals("P12_PASSPHRASE") || name.equals("DB_PASSWORD")
+                ? Optional.of("s3cret") : Optional.empty());
     }
 }

@@ -37,6 +37,7 @@ import io.jamesacme.smime.authenticity.AuthenticityPolicy;
 import io.jamesacme.smime.authenticity.DkimCheck;
 import io.jamesacme.smime.rfc8823.KeyAuthorization;
 import io.jamesacme.smime.store.CertificateState;
+import io.jamesacme.smime.store.PendingChallenges;
 import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
 import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 
@@ -141,6 +142,27 @@ class AnswerAcmeChallengeTest {
 
         assertThat(context.getSentMails()).hasSize(1);
         assertUnanswered(replay, "already-answered");
+    }
+
+    @Test
+    void challengeClaimedBeforeARestartIsNotAnsweredAgain() throws Exception {
+        openOrderWithDetails();
+        mailet.service(ChallengeMails.mail("first", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
+        // A restarted James, or a second node: new memory, same durable store.
+        PendingChallenges afterRestart = new PendingChallenges();
+        ChallengeResponder restarted = new ChallengeResponder(afterRestart, services.orders,
+            services.metrics, services.stateStore);
+        AnswerAcmeChallenge restartedMailet = new AnswerAcmeChallenge(restarted,
+            AuthenticityPolicy.insecureUnsigned(), services.metrics, repository.store());
+        restartedMailet.init(FakeMailetConfig.builder().mailetName("AnswerAcmeChallenge")
+            .mailetContext(context).setProperty("responseProcessor", RESPONSE_PROCESSOR).build());
+        afterRestart.open(USER).orElseThrow().challengeReady(details());
+        Mail copy = ChallengeMails.mail("copy", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        restartedMailet.service(copy);
+
+        assertThat(context.getSentMails()).hasSize(1);
+        assertUnanswered(copy, "already-answered");
     }
 
     @Test

@@ -11,6 +11,8 @@ import org.apache.james.metrics.tests.RecordingMetricFactory;
 import io.jamesacme.smime.acme.AccountManager;
 import io.jamesacme.smime.acme.CertificateOrderService;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
+import io.jamesacme.smime.state.FileStateStore;
+import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.PendingChallenges;
 import io.jamesacme.smime.store.StatusStore;
 
@@ -25,6 +27,7 @@ final class TestServices {
     final CertificateOrderService orders;
     final RecordingMetricFactory metricFactory = new RecordingMetricFactory();
     final ChallengeMetrics metrics = new ChallengeMetrics(metricFactory);
+    final StateStore stateStore;
     final ChallengeResponder responder;
 
     TestServices(Path storage) {
@@ -37,6 +40,7 @@ final class TestServices {
         statuses = new StatusStore(storage);
         orders = new CertificateOrderService(configuration, new AccountManager(configuration),
             statuses, pendingChallenges, Clock.systemUTC());
-        responder = new ChallengeResponder(pendingChallenges, orders, metrics);
+        stateStore = FileStateStore.open(storage.resolve("state"));
+        responder = new ChallengeResponder(pendingChallenges, orders, metrics, stateStore);
     }
 }

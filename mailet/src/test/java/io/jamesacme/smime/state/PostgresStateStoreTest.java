@@ -27,6 +27,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.jamesacme.testpostgres.PostgresTestServer;
+import io.jamesacme.testpostgres.TestDatabase;
+
 /**
  * Runs the store contract against a real PostgreSQL server, plus the cases that only a shared
  * database has: schema migrations, several nodes with their own pools, and statements that
@@ -45,7 +48,7 @@ class PostgresStateStoreTest extends StateStoreContract {
 
     @Override
     protected StateStore createStore() throws SQLException {
-        settings = POSTGRES.newSchema(POOL_SIZE);
+        settings = settings(POSTGRES.newSchema(), POOL_SIZE);
         return PostgresStateStore.open(settings);
     }
 
@@ -77,7 +80,7 @@ class PostgresStateStoreTest extends StateStoreContract {
 
     @Test
     void nodesStartingTogetherMigrateOnce() throws Exception {
-        settings = POSTGRES.newSchema(POOL_SIZE);
+        settings = settings(POSTGRES.newSchema(), POOL_SIZE);
 
         List<Boolean> opened = race(4, i -> {
             try (StateStore node = PostgresStateStore.open(settings)) {
@@ -91,7 +94,7 @@ class PostgresStateStoreTest extends StateStoreContract {
 
     @Test
     void openMigratesWithForeignContextClassLoader() throws SQLException {
-        settings = POSTGRES.newSchema(POOL_SIZE);
+        settings = settings(POSTGRES.newSchema(), POOL_SIZE);
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         // James' threads carry a context class loader that cannot see extensions-jars/.
@@ -143,7 +146,7 @@ class PostgresStateStoreTest extends StateStoreContract {
     @Test
     void claimWaitingOnCommittedClaimReturnsFalse() throws Exception {
         String url = "https://ca.test/chall/locked";
-        try (Connection other = PostgresTestServer.connect(settings)) {
+        try (Connection other = connect(settings)) {
             other.setAutoCommit(false);
             insertClaim(other, url);
 
@@ -159,7 +162,7 @@ class PostgresStateStoreTest extends StateStoreContract {
     @Test
     void claimWaitingOnRolledBackClaimReturnsTrue() throws Exception {
         String url = "https://ca.test/chall/locked";
-        try (Connection other = PostgresTestServer.connect(settings)) {
+        try (Connection other = connect(settings)) {
             other.setAutoCommit(false);
             insertClaim(other, url);
 
@@ -174,7 +177,7 @@ class PostgresStateStoreTest extends StateStoreContract {
 
     @Test
     void orderCreationWaitingOnCommittedOrderReturnsEmpty() throws Exception {
-        try (Connection other = PostgresTestServer.connect(settings)) {
+        try (Connection other = connect(settings)) {
             other.setAutoCommit(false);
             try (PreparedStatement insert = other.prepareStatement("INSERT INTO acme_smime_orders"
                 + " (id, address, state, attempts, version, created_at, updated_at)"
@@ -198,7 +201,7 @@ class PostgresStateStoreTest extends StateStoreContract {
         Duration ttl = Duration.ofSeconds(30);
         assertThat(store.acquireLease("provisioning", "node-1", ttl, NOW)).isTrue();
         Instant afterExpiry = NOW.plusSeconds(31);
-        try (Connection other = PostgresTestServer.connect(settings)) {
+        try (Connection other = connect(settings)) {
             other.setAutoCommit(false);
             assertThat(acquireLeaseInTransaction(other, "node-3", afterExpiry.plusSeconds(60))).isEqualTo(1);
 
@@ -312,7 +315,7 @@ class PostgresStateStoreTest extends StateStoreContract {
 
     private List<String> query(String sql) throws SQLException {
         List<String> values = new ArrayList<>();
-        try (Connection connection = PostgresTestServer.connect(settings);
+        try (Connection connection = connect(settings);
              Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {
@@ -360,5 +363,13 @@ class PostgresStateStoreTest extends StateStoreContract {
             messages.append(cause).append('\n');
         }
         return messages.toString();
+    }
+
+    private static PostgresSettings settings(TestDatabase database, int poolSize) {
+        return new PostgresSettings(database.jdbcUrl(), database.user(), database.password(), poolSize);
+    }
+
+    private static Connection connect(PostgresSettings settings) throws SQLException {
+        return PostgresTestServer.connect(new TestDatabase(settings.jdbcUrl(), settings.user(), settings.password()));
     }
 }

@@ -1,4 +1,4 @@
-package io.jamesacme.smime.state;
+package io.jamesacme.testpostgres;
 
 import java.io.File;
 import java.io.IOException;
@@ -76,20 +76,20 @@ public final class PostgresTestServer implements BeforeAllCallback, AfterAllCall
         schemas.clear();
     }
 
-    /** Creates an empty schema and returns settings whose connections work in it. */
-    public PostgresSettings newSchema(int maxPoolSize) throws SQLException {
+    /** Creates an empty schema and returns the connection settings that work in it. */
+    public TestDatabase newSchema() throws SQLException {
         String schema = "acme_smime_test_" + HexFormat.of().formatHex(randomBytes(6));
         try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA " + schema);
         }
         schemas.add(schema);
         String separator = database.url().contains("?") ? "&" : "?";
-        return new PostgresSettings(database.url() + separator + "currentSchema=" + schema, database.user(),
-            database.password(), maxPoolSize);
+        return new TestDatabase(database.url() + separator + "currentSchema=" + schema, database.user(),
+            database.password());
     }
 
     /** Opens a plain connection with the given settings, for checks beside the store. */
-    public static Connection connect(PostgresSettings settings) throws SQLException {
+    public static Connection connect(TestDatabase settings) throws SQLException {
         return dataSource(settings.jdbcUrl(), settings.user(), settings.password()).getConnection();
     }
 
