@@ -127,6 +127,7 @@ public class AccountManager {
             .map(trustStore -> new Session(configuration.directory(),
                 new TrustStoreAcmeProvider(trustStore)))
             .orElseGet(() -> new Session(configuration.directory()));
+        session.networkSettings().setTimeout(configuration.acmeTimeout());
         KeyPair accountKey = keyPair();
 
         Optional<URL> storedUrl = readAccountUrl();

@@ -4,6 +4,8 @@ import java.net.MalformedURLException;
 import java.net.URL;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -59,6 +61,10 @@ public class CertificateOrderService {
      * The order itself runs in the background.
      */
     public CertificateStatus request(String address) {
+        return start(address, 1);
+    }
+
+    private CertificateStatus start(String address, int attempt) {
         PendingOrder pending = pendingChallenges.open(address).orElse(null);
         if (pending == null) {
             LOGGER.debug("An order for {} is already in progress", address);
@@ -70,7 +76,7 @@ public class CertificateOrderService {
         statuses.put(status);
         try {
             orderExecutor.execute(new OrderProcess(pending, configuration, accounts, statuses,
-                pendingChallenges, clock));
+                pendingChallenges, clock, attempt, this::scheduleRetry));
         } catch (RejectedExecutionException e) {
             pendingChallenges.close(pending);
             CertificateStatus failed = status.failed("the order queue is shut down", clock.instant());
@@ -78,6 +84,15 @@ public class CertificateOrderService {
             return failed;
         }
         return status;
+    }
+
+    /** Starts attempt {@code attempt} at {@code time}, unless another order started meanwhile. */
+    private void scheduleRetry(String address, int attempt, Instant time) {
+        long delay = Math.max(0, Duration.between(clock.instant(), time).toMillis());
+        triggerScheduler.schedule(() -> {
+            LOGGER.info("Attempt {} of the order for {}", attempt, address);
+            start(address, attempt);
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     public CertificateStatus status(String address) {

@@ -9,9 +9,11 @@ import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.shredzone.acme4j.Authorization;
@@ -59,9 +61,12 @@ class OrderProcess implements Runnable {
     private final PendingChallenges pendingChallenges;
     private final Clock clock;
     private final String address;
+    private final int attempt;
+    private final Retries retries;
 
     OrderProcess(PendingOrder pending, AcmeSmimeConfiguration configuration, AccountManager accounts,
-                 StatusStore statuses, PendingChallenges pendingChallenges, Clock clock) {
+                 StatusStore statuses, PendingChallenges pendingChallenges, Clock clock, int attempt,
+                 Retries retries) {
         this.pending = pending;
         this.configuration = configuration;
         this.accounts = accounts;
@@ -69,10 +74,19 @@ class OrderProcess implements Runnable {
         this.pendingChallenges = pendingChallenges;
         this.clock = clock;
         this.address = pending.address();
+        this.attempt = attempt;
+        this.retries = retries;
+    }
+
+    /** Starts attempt {@code attempt} of an order for {@code address} at {@code time}. */
+    interface Retries {
+        void schedule(String address, int attempt, Instant time);
     }
 
     @Override
     public void run() {
+        String reason = null;
+        Exception failure = null;
         try {
             ExtensionClassLoader.call(() -> {
                 execute();
@@ -80,13 +94,20 @@ class OrderProcess implements Runnable {
             });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            fail("the order was interrupted", e);
+            reason = "the order was interrupted";
+            failure = e;
         } catch (AcmeException | IOException | OrderFailedException | RuntimeException e) {
-            fail(e.getMessage(), e);
+            reason = String.valueOf(e.getMessage());
+            failure = e;
         } catch (Exception e) {
-            fail("unexpected error: " + e, e);
+            reason = "unexpected error: " + e;
+            failure = e;
         } finally {
             pendingChallenges.close(pending);
+        }
+        // After the close, so that a retry can open the address's next order.
+        if (failure != null) {
+            fail(reason, failure);
         }
     }
 
@@ -176,6 +197,16 @@ class OrderProcess implements Runnable {
 
     private void fail(String reason, Exception cause) {
         String orderUrl = statuses.get(address).orderUrl().orElse("(none)");
+        Instant now = clock.instant();
+        RetryPolicy policy = configuration.retry();
+        Optional<Instant> next = policy.nextAttemptTime(attempt + 1, cause, now);
+        if (next.isPresent()) {
+            LOGGER.warn("Order {} for {} failed on attempt {} of {}: {}; the next attempt starts at {}",
+                orderUrl, address, attempt, policy.maxAttempts(), reason, next.get());
+            statuses.put(statuses.get(address).retrying(reason, next.get(), now));
+            retries.schedule(address, attempt + 1, next.get());
+            return;
+        }
         LOGGER.error("Order {} for {} failed: {}", orderUrl, address, reason, cause);
         statuses.put(statuses.get(address).failed(reason, clock.instant()));
     }

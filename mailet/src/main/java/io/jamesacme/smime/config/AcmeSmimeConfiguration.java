@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.apache.commons.configuration2.Configuration;
 import org.apache.james.util.DurationParser;
 
+import io.jamesacme.smime.acme.RetryPolicy;
 import io.jamesacme.smime.certificate.CertificateKeyType;
 
 /**
@@ -32,6 +33,8 @@ import io.jamesacme.smime.certificate.CertificateKeyType;
  * @param challengeTimeout how long an order waits for its challenge to become valid
  * @param authenticity how challenge mails from the CA prove that they are authentic
  * @param storage where the durable state lives
+ * @param retry when a failed order is tried again
+ * @param acmeTimeout the network timeout of each request to the CA
  */
 public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings> trustStore,
                                      Optional<URI> contact, boolean termsOfServiceAgreed,
@@ -39,7 +42,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
                                      ProvisioningSettings provisioning,
                                      PassphraseSource passphraseSource, Duration triggerDelay,
                                      Duration challengeTimeout, AuthenticitySettings authenticity,
-                                     StorageSettings storage) {
+                                     StorageSettings storage, RetryPolicy retry, Duration acmeTimeout) {
 
     /** The name of the configuration file in James' {@code conf/} folder, without extension. */
     public static final String FILE_NAME = "acme-smime";
@@ -60,6 +63,10 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static final String PASSPHRASE_SOURCE = "pkcs12.passphrase.source";
     public static final String TRIGGER_DELAY = "challenge.trigger-delay";
     public static final String CHALLENGE_TIMEOUT = "challenge.timeout";
+    public static final String ACME_TIMEOUT = "acme.timeout";
+    public static final String RETRY_MAX_ATTEMPTS = "retry.max-attempts";
+    public static final String RETRY_INITIAL_BACKOFF = "retry.initial-backoff";
+    public static final String RETRY_MAX_BACKOFF = "retry.max-backoff";
 
     /** The largest number of orders run at once; more would only queue at the CA. */
     static final int MAX_CONCURRENCY = 64;
@@ -91,7 +98,11 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
             reader.positiveDuration(CHALLENGE_TIMEOUT, Duration.ofMinutes(10)),
             AuthenticitySettings.read(reader::string, baseDirectory),
             StorageSettings.read(reader::string, storageDirectory(reader, baseDirectory), baseDirectory,
-                environment, reader.intInRange(StorageSettings.POSTGRES_POOL_SIZE, 4, 1, 64)));
+                environment, reader.intInRange(StorageSettings.POSTGRES_POOL_SIZE, 4, 1, 64)),
+            new RetryPolicy(reader.intInRange(RETRY_MAX_ATTEMPTS, 5, 1, 100),
+                reader.positiveDuration(RETRY_INITIAL_BACKOFF, Duration.ofSeconds(30)),
+                reader.positiveDuration(RETRY_MAX_BACKOFF, Duration.ofHours(1))),
+            reader.positiveDuration(ACME_TIMEOUT, Duration.ofSeconds(30)));
     }
 
     private static Path storageDirectory(ParameterReader reader, Path baseDirectory) {

@@ -64,7 +64,8 @@ public class StatusStore {
             optional(properties, "notAfter").map(Instant::parse),
             optional(properties, "lastError"),
             optional(properties, "keyStore").map(Path::of),
-            optional(properties, "updated").map(Instant::parse).orElse(Instant.EPOCH));
+            optional(properties, "updated").map(Instant::parse).orElse(Instant.EPOCH),
+            optional(properties, "nextAttempt").map(Instant::parse));
     }
 
     private static Optional<String> optional(Properties properties, String name) {
@@ -77,6 +78,7 @@ public class StatusStore {
         status.orderUrl().ifPresent(url -> properties.setProperty("orderUrl", url));
         status.notAfter().ifPresent(time -> properties.setProperty("notAfter", time.toString()));
         status.lastError().ifPresent(error -> properties.setProperty("lastError", error));
+        status.nextAttempt().ifPresent(time -> properties.setProperty("nextAttempt", time.toString()));
         status.keyStore().ifPresent(path -> properties.setProperty("keyStore", path.toString()));
         properties.setProperty("updated", status.updated().toString());
         try {

@@ -13,9 +13,10 @@ import io.jamesacme.smime.store.CertificateStatus;
  * @param lastError why the last order failed
  * @param keyStore the path of the PKCS#12 file
  * @param updated when the status was recorded, ISO-8601
+ * @param nextAttempt when a failed order is tried again, ISO-8601, while a retry is scheduled
  */
 public record StatusResponse(String address, String state, String orderUrl, String notAfter,
-                             String lastError, String keyStore, String updated) {
+                             String lastError, String keyStore, String updated, String nextAttempt) {
 
     static StatusResponse of(CertificateStatus status) {
         return new StatusResponse(status.address(), status.state().jsonName(),
@@ -23,6 +24,7 @@ public record StatusResponse(String address, String state, String orderUrl, Stri
             status.notAfter().map(Object::toString).orElse(null),
             status.lastError().orElse(null),
             status.keyStore().map(Object::toString).orElse(null),
-            status.updated().toString());
+            status.updated().toString(),
+            status.nextAttempt().map(Object::toString).orElse(null));
     }
 }
