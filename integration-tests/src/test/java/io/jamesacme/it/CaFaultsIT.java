@@ -104,7 +104,7 @@ class CaFaultsIT {
 
         assertThat(status.isValid()).isTrue();
         if (faultCase.fault().kind() == FaultKind.BAD_NONCE) {
-            // acme4j answers badNonce itself, with the fresh nonce, before the order fails.
+            // acme4j repeats a request that got badNonce, with the fresh nonce, before the order fails.
             assertThat(hits).as("badNonce answers").isEqualTo(faultCase.fault().count());
         } else {
             assertThat(retries).as("attempts after the first").isGreaterThanOrEqualTo(1);

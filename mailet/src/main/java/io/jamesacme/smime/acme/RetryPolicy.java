@@ -13,7 +13,7 @@ import org.shredzone.acme4j.exception.AcmeRateLimitedException;
 import org.shredzone.acme4j.exception.AcmeServerException;
 
 /**
- * When a failed order is tried again: after a transient CA error (network failure, timeout,
+ * The rule for trying a failed order again: after a transient CA error (network failure, timeout,
  * server error, rate limit, bad nonce), up to {@code maxAttempts} attempts per order, with an
  * exponential backoff from {@code initialBackoff} up to {@code maxBackoff} and random jitter of
  * up to half the delay. A Retry-After the CA sent with a rate limit is honoured when it is later.
