@@ -112,6 +112,7 @@ class OrderProcess implements Runnable {
     }
 
     private void execute() throws Exception {
+        // TODO: write each step to the StateStore and resume active orders at start, which a restart loses today.
         Login login = accounts.login();
         Order order = login.newOrder().identifier(new Identifier(EMAIL_IDENTIFIER, address)).create();
         String orderUrl = order.getLocation().toString();

@@ -71,6 +71,7 @@ public class AutomaticProvisioning implements UserDefinedStartable {
 
     /** Requests an order for each hosted user with no valid certificate and no order running. */
     void scan() throws UsersRepositoryException {
+        // TODO: take the StateStore "provisioning" lease, so that only one James node scans at a time.
         int requested = 0;
         for (Iterator<Username> it = users.list(); it.hasNext(); ) {
             Username user = it.next();
