@@ -282,8 +282,9 @@ class FaultInjectionTest {
 
     @Test
     void refusedPeriodEndsOnSamePort() throws Exception {
+        // No request before the fault: the CA counts a request as in progress until its handler
+        // returns, which can be just after the client has read the response.
         int port = ca.directoryUrl().getPort();
-        assertThat(new RawAcmeClient(ca).head("/new-nonce").statusCode()).isEqualTo(200);
         Duration period = Duration.ofMillis(1500);
 
         Instant start = Instant.now();
