@@ -79,7 +79,7 @@ public final class SmimeCheck implements AuthenticityCheck {
     /**
      * Reads the trust anchors from a file of PEM or DER certificates.
      *
-     * @throws UncheckedIOException when the file cannot be read or holds no certificate
+     * @throws UncheckedIOException when the file cannot be read or contains no certificate
      */
     public static List<X509Certificate> readTrustAnchors(Path file) {
         try (InputStream input = Files.newInputStream(file)) {
@@ -88,7 +88,7 @@ public final class SmimeCheck implements AuthenticityCheck {
                 certificates.add((X509Certificate) certificate);
             }
             if (certificates.isEmpty()) {
-                throw new IOException("the file holds no certificate");
+                throw new IOException("the file contains no certificate");
             }
             return certificates;
         } catch (IOException | CertificateException e) {
@@ -259,7 +259,7 @@ public final class SmimeCheck implements AuthenticityCheck {
         }
     }
 
-    /** Compares the protected From and Subject of the signed part with the outer mail. */
+    /** Compares the protected From, Subject, To and Reply-To of the signed part with the outer mail. */
     private static Optional<String> headerMismatch(Part inner, MimeMessage outer, InternetAddress from)
             throws MessagingException, IOException {
         Part protectedHeaders = inner;
@@ -270,8 +270,7 @@ public final class SmimeCheck implements AuthenticityCheck {
         if (innerFrom == null || innerFrom.length != 1) {
             return Optional.of("the signed part does not carry exactly one From field");
         }
-        InternetAddress[] innerAddresses = InternetAddress.parseHeader(MimeUtility.unfold(innerFrom[0]), false);
-        if (innerAddresses.length != 1 || !innerAddresses[0].getAddress().equalsIgnoreCase(from.getAddress())) {
+        if (!addresses(innerFrom).equals(List.of(from.getAddress().toLowerCase(Locale.ROOT)))) {
             return Optional.of("the From in the signed part differs from the outer From");
         }
         String[] innerSubject = protectedHeaders.getHeader("Subject");

@@ -78,13 +78,14 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static AcmeSmimeConfiguration from(Configuration configuration, Path baseDirectory,
                                               Function<String, Optional<String>> environment) {
         ParameterReader reader = new ParameterReader(configuration);
+        Path storageDirectory = baseDirectory.resolve(reader.string(STORAGE_DIRECTORY).orElse("var/acme-smime"));
         return new AcmeSmimeConfiguration(
             directory(reader),
             trustStore(reader, baseDirectory),
             contact(reader),
             reader.bool(TERMS_AGREED, false),
             keyType(reader),
-            storageDirectory(reader, baseDirectory),
+            storageDirectory,
             new ProvisioningSettings(
                 reader.bool(PROVISIONING_ENABLED, true),
                 reader.positiveDuration(PROVISIONING_INTERVAL, Duration.ofHours(1)),
@@ -97,16 +98,12 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
             reader.duration(TRIGGER_DELAY, Duration.ofSeconds(2)),
             reader.positiveDuration(CHALLENGE_TIMEOUT, Duration.ofMinutes(10)),
             AuthenticitySettings.read(reader::string, baseDirectory),
-            StorageSettings.read(reader::string, storageDirectory(reader, baseDirectory), baseDirectory,
+            StorageSettings.read(reader::string, storageDirectory, baseDirectory,
                 environment, reader.intInRange(StorageSettings.POSTGRES_POOL_SIZE, 4, 1, 64)),
             new RetryPolicy(reader.intInRange(RETRY_MAX_ATTEMPTS, 5, 1, 100),
                 reader.positiveDuration(RETRY_INITIAL_BACKOFF, Duration.ofSeconds(30)),
                 reader.positiveDuration(RETRY_MAX_BACKOFF, Duration.ofHours(1))),
             reader.positiveDuration(ACME_TIMEOUT, Duration.ofSeconds(30)));
-    }
-
-    private static Path storageDirectory(ParameterReader reader, Path baseDirectory) {
-        return baseDirectory.resolve(reader.string(STORAGE_DIRECTORY).orElse("var/acme-smime"));
     }
 
     private static URI directory(ParameterReader reader) {
