@@ -22,8 +22,8 @@ import io.jamesacme.testca.ChallengeSigning;
 /**
  * The CA profile end to end: a real James with the packaged extension and the sample
  * configuration, and the test CA in each of its challenge modes. Strict mode (the default,
- * {@code dkim,smime}) answers DKIM- and S/MIME-signed challenges and refuses unsigned ones;
- * the other methods answer only where they are configured. Each test starts its own lab.
+ * {@code dkim,smime}) answers DKIM- and S/MIME-signed challenges and rejects unsigned ones.
+ * The other methods apply only where they are configured. Each test starts its own lab.
  */
 class ChallengeAuthenticityIT {
 
@@ -33,7 +33,7 @@ class ChallengeAuthenticityIT {
     private static final Duration CERTIFICATE_TIMEOUT = Duration.ofSeconds(120);
 
     @Test
-    void dkimSignedChallengeIsAnsweredWithADkimSignedResponse() throws Exception {
+    void dkimChallengeGetsSignedResponse() throws Exception {
         try (AcmeLab lab = start("authenticity-dkim", AcmeLab.builder(LabDirectories.fresh("authenticity-dkim")))) {
             lab.awaitValidCertificate(ALICE, CERTIFICATE_TIMEOUT);
 
@@ -59,7 +59,7 @@ class ChallengeAuthenticityIT {
     }
 
     @Test
-    void smimeSignedChallengeIsAnsweredInStrictMode() throws Exception {
+    void smimeChallengeAnsweredInStrictMode() throws Exception {
         try (AcmeLab lab = start("authenticity-smime", AcmeLab.builder(LabDirectories.fresh("authenticity-smime"))
                 .challengeSigning(ChallengeSigning.SMIME))) {
             lab.awaitValidCertificate(ALICE, CERTIFICATE_TIMEOUT);
@@ -71,7 +71,7 @@ class ChallengeAuthenticityIT {
     }
 
     @Test
-    void unsignedChallengeIsRefusedInStrictModeAndDeliveredWithItsReason() throws Exception {
+    void unsignedChallengeRejectedInStrictMode() throws Exception {
         try (AcmeLab lab = start("authenticity-unsigned", AcmeLab.builder(LabDirectories.fresh("authenticity-unsigned"))
                 .challengeSigning(ChallengeSigning.UNSIGNED))) {
             MailClient.InboxMail challenge = Polling.await("the unanswered challenge in Alice's INBOX",
@@ -89,7 +89,7 @@ class ChallengeAuthenticityIT {
     }
 
     @Test
-    void unansweredChallengeGoesToTheNamedRepositoryWhenConfigured() throws Exception {
+    void unansweredChallengeGoesToRepository() throws Exception {
         // The sample's unansweredRepository is memory://var/mail/acme-smime-unanswered/.
         String repository = "var/mail/acme-smime-unanswered/";
         try (AcmeLab lab = start("authenticity-repository", AcmeLab.builder(LabDirectories.fresh("authenticity-repository"))
@@ -109,7 +109,7 @@ class ChallengeAuthenticityIT {
     }
 
     @Test
-    void challengeSubmittedWithSmtpAuthIsAnsweredAsTrustedLocalSender() throws Exception {
+    void smtpAuthChallengeAnsweredAsTrustedSender() throws Exception {
         try (AcmeLab lab = start("authenticity-smtp-auth", AcmeLab.builder(LabDirectories.fresh("authenticity-smtp-auth"))
                 .challengeSigning(ChallengeSigning.UNSIGNED)
                 .submitWithSmtpAuth()
@@ -123,7 +123,7 @@ class ChallengeAuthenticityIT {
     }
 
     @Test
-    void bareUnsignedChallengeIsAnsweredOnlyUnderTheInsecureSetting() throws Exception {
+    void bareChallengeAnsweredWhenInsecure() throws Exception {
         try (AcmeLab lab = start("authenticity-insecure", AcmeLab.builder(LabDirectories.fresh("authenticity-insecure"))
                 .challengeSigning(ChallengeSigning.BARE)
                 .authenticity("insecure-unsigned"))) {

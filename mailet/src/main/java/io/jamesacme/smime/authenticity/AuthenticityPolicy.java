@@ -30,7 +30,7 @@ public final class AuthenticityPolicy {
         this.insecure = insecure;
     }
 
-    /** A policy that needs one of the checks to accept the mail. */
+    /** Returns a policy under which one of the checks must accept the mail. */
     public static AuthenticityPolicy anyOf(List<AuthenticityCheck> checks) {
         if (checks.isEmpty()) {
             throw new IllegalArgumentException("at least one authenticity check is required");
@@ -38,7 +38,7 @@ public final class AuthenticityPolicy {
         return new AuthenticityPolicy(checks, false);
     }
 
-    /** A policy that accepts every mail unchecked. Each use logs a warning. */
+    /** Returns a policy that accepts every mail unchecked. Each use logs a warning. */
     public static AuthenticityPolicy insecureUnsigned() {
         return new AuthenticityPolicy(List.of(), true);
     }

@@ -34,7 +34,7 @@ public final class DkimCheck implements AuthenticityCheck {
     /**
      * The header fields RFC 8823 section 3.1 requires the DKIM signature of a challenge mail to
      * cover. A field may be absent from the mail, and listing it in {@code h=} then signs its
-     * absence, so nobody can add it later.
+     * absence, so a field of that name added later breaks the signature.
      * NOTE: the RFC text could not be opened where this was written. The list matches the
      * check of an independent RFC 8823 client. Compare it with section 3.1 before relying on it.
      */

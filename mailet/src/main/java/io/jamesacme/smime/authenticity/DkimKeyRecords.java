@@ -22,7 +22,7 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
-/** Where DKIM public keys come from: DNS through James' DNS service, or a file for a lab. */
+/** The sources of DKIM public keys: DNS through James' DNS service, or a file for a lab. */
 public final class DkimKeyRecords {
     /** The value in a key file that stands for a temporary DNS failure of that name. */
     public static final String TEMPORARY_FAILURE = "!tempfail";

@@ -6,7 +6,7 @@ import io.jamesacme.smime.rfc8823.RejectionReason;
 
 /**
  * The result of an authenticity check: the method that proved the mail authentic, or the
- * reason it did not, with a detail for the log. The detail never holds a token or a key.
+ * reason it did not, with a detail for the log. The detail never contains a token or a key.
  */
 public record Verdict(Optional<AuthenticityMethod> method, Optional<RejectionReason> reason,
                       String detail) {

@@ -53,7 +53,7 @@ public class ChallengeResponder {
      */
     static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
 
-    /** Names this JVM in challenge claims, so that a claim tells which node answered. */
+    /** Names this JVM in challenge claims, so that a claim names the node that sent the response. */
     private static final String NODE = ManagementFactory.getRuntimeMXBean().getName();
 
     private final PendingChallenges pendingChallenges;
@@ -219,7 +219,7 @@ public class ChallengeResponder {
             return Result.rejected(RejectionReason.ALREADY_ANSWERED,
                 "the challenge is answered already").withOrderUrl(orderUrl);
         }
-        // The durable claim holds across restarts and nodes. It is never given back, so a
+        // The durable claim lasts across restarts and nodes. It is never given back, so a
         // response is sent at most once even when sending fails halfway.
         if (!stateStore.claimChallenge(details.challengeUrl(), NODE, Instant.now())) {
             return Result.rejected(RejectionReason.ALREADY_ANSWERED,
@@ -251,7 +251,7 @@ public class ChallengeResponder {
     }
 
     /**
-     * Where the responder sends things: the mailet context, the processor that takes
+     * The destinations of the responder: the mailet context, the processor that takes
      * responses, and the place for parked mails that end unanswered. When
      * {@code challengeMailDelivered} is true, every challenge mail goes on to delivery anyway,
      * so a parked copy is never delivered again.

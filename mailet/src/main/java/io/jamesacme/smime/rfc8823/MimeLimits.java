@@ -12,8 +12,8 @@ import javax.mail.internet.MimeMessage;
 
 /**
  * Size and structure limits for a challenge mail, checked before any signature is verified.
- * A real challenge is a few kilobytes of text, a signed one holds a certificate chain as well;
- * anything far larger or more deeply nested is refused instead of parsed.
+ * A challenge is a few kilobytes of text (an estimate), and a signed one also contains a
+ * certificate chain. Anything far larger or more deeply nested is rejected instead of parsed.
  *
  * @param maxMessageBytes the largest accepted message
  * @param maxHeaderBytes the largest accepted header section

@@ -53,7 +53,7 @@ public class PendingChallenges {
 
     /**
      * Closes the order. A challenge mail arriving later finds no pending order, and
-     * {@link #lastClosure(String)} tells how the order ended.
+     * {@link #lastClosure(String)} returns how the order ended.
      */
     public void close(PendingOrder order) {
         if (orders.remove(key(order.address()), order)) {
@@ -88,7 +88,7 @@ public class PendingChallenges {
         }
     }
 
-    /** How a closed order ended. */
+    /** The way a closed order ended. */
     public enum Closure {
         /** Its challenge was answered; the order may have succeeded or failed afterwards. */
         ANSWERED,

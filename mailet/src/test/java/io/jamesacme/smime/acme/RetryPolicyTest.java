@@ -37,7 +37,7 @@ class RetryPolicyTest {
     }
 
     @Test
-    void backoffDoublesWithJitterAndStopsAtTheMaximum() throws Exception {
+    void backoffDoublesUpToMaximum() throws Exception {
         AcmeServerException error = server("serverInternal");
 
         for (int i = 0; i < 50; i++) {

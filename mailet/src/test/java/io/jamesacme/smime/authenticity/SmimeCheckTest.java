@@ -384,7 +384,7 @@ class SmimeCheckTest {
     }
 
     @Test
-    void outerReplyToAddedAfterSigningIsHeaderMismatch() throws Exception {
+    void addedOuterReplyToIsHeaderMismatch() throws Exception {
         String signed = new String(mailBy(signer).multipartSigned(), StandardCharsets.ISO_8859_1);
         byte[] wire = ("Reply-To: mallory@evil.test\r\n" + signed).getBytes(StandardCharsets.ISO_8859_1);
 

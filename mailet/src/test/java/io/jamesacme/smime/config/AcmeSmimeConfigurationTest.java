@@ -64,7 +64,7 @@ class AcmeSmimeConfigurationTest {
     }
 
     @Test
-    void storageDefaultsToTheFileStoreUnderTheStorageDirectory() {
+    void storageDefaultsToFileStore() {
         StorageSettings storage = read().storage();
 
         assertThat(storage.type()).isEqualTo(StorageSettings.Type.FILE);

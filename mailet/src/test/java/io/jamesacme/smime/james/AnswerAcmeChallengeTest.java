@@ -225,7 +225,7 @@ class AnswerAcmeChallengeTest {
     }
 
     @Test
-    void recipientOnlyInTheEnvelopeIsRecipientNotInTo() throws Exception {
+    void envelopeOnlyRecipientIsRejected() throws Exception {
         openOrderWithDetails();
         Mail mail = ChallengeMails.mail("bcc", ChallengeMails.message("From: " + CA
             + "\nTo: bob@example.test\nSubject: ACME: " + TOKEN_PART1 + "\n"), USER);
@@ -289,7 +289,7 @@ class AnswerAcmeChallengeTest {
     }
 
     @Test
-    void deliverModeDoesNotDeliverARejectedParkedCopyAgain() throws Exception {
+    void deliverModeSkipsRejectedParkedCopy() throws Exception {
         mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "deliver", "inbox");
         PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
         Mail mail = ChallengeMails.mail("early-forged",

@@ -78,7 +78,7 @@ class IsAcmeChallengeTest {
     }
 
     @Test
-    void ownResponseLoopingBackMatchesSoThatItGetsAReason() throws Exception {
+    void loopedResponseMatchesForItsReason() throws Exception {
         var mail = ChallengeMails.mail("looped-response", ChallengeMails.message(
             "From: " + USER + "\nTo: " + USER + "\nSubject: Re: ACME: " + TOKEN_PART1 + "\n"), USER);
 

@@ -109,7 +109,7 @@ public abstract class StateStoreContract {
     }
 
     @Test
-    void aFinishedOrderMakesRoomForANewOne() {
+    void finishedOrderAllowsNewOrder() {
         OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
         store.update(first.withState(OrderState.STORED, NOW.plusSeconds(1)));
 
@@ -333,7 +333,7 @@ public abstract class StateStoreContract {
         }
     }
 
-    /** A task that knows which of the racing threads runs it. */
+    /** A task that receives the index of the racing thread that runs it. */
     @FunctionalInterface
     protected interface IndexedTask<T> {
         T run(int index) throws Exception;
