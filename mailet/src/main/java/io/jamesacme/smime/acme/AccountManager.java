@@ -1,114 +1,259 @@
 package io.jamesacme.smime.acme;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.util.Optional;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.shredzone.acme4j.Account;
 import org.shredzone.acme4j.AccountBuilder;
 import org.shredzone.acme4j.Login;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.exception.AcmeServerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jamesacme.smime.certificate.KeyPairEncoding;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
+import io.jamesacme.smime.state.AccountRecord;
+import io.jamesacme.smime.state.StateStore;
+import io.jamesacme.smime.state.StateStoreException;
 
 /**
- * Creates the ACME account once and logs in with it afterwards. The account key lives in
- * {@code <storage>/account/account-key.pem} (mode 0600) and the account URL beside it; both
- * are written before they are used, so a restart reuses the same account.
+ * Keeps the ACME account in the {@link StateStore}: the key is created once and stored before it
+ * is used, and every node that shares the store logs in with the same account. A key rollover
+ * (RFC 8555 section 7.3.5) is a deliberate admin action; it stores the new key before it asks
+ * the CA to change it, and the next login completes a rollover that a crash interrupted.
+ *
+ * <p>An account key written by earlier versions to {@code <storage>/account/account-key.pem},
+ * with its URL in {@code account-url}, is imported into an empty store.
  */
 public class AccountManager {
     private static final Logger LOGGER = LoggerFactory.getLogger(AccountManager.class);
+    private static final String ACCOUNT_DOES_NOT_EXIST = "urn:ietf:params:acme:error:accountDoesNotExist";
 
     private final AcmeSmimeConfiguration configuration;
-    private final Path keyFile;
-    private final Path urlFile;
+    private final StateStore store;
+    private final Clock clock;
+    private final Path legacyKeyFile;
+    private final Path legacyUrlFile;
+    private Session session;
     private Login login;
+    private AccountRecord loginAccount;
+    private AccountRecord keyAccount;
     private KeyPair keyPair;
 
-    public AccountManager(AcmeSmimeConfiguration configuration) {
+    public AccountManager(AcmeSmimeConfiguration configuration, StateStore store, Clock clock) {
         this.configuration = configuration;
-        Path directory = configuration.storageDirectory().resolve("account");
-        this.keyFile = directory.resolve("account-key.pem");
-        this.urlFile = directory.resolve("account-url");
+        this.store = store;
+        this.clock = clock;
+        Path legacy = configuration.storageDirectory().resolve("account");
+        this.legacyKeyFile = legacy.resolve("account-key.pem");
+        this.legacyUrlFile = legacy.resolve("account-url");
     }
 
-    /** Returns the login, creating the session and, on first use, the account. */
+    /**
+     * Returns a login with the stored account, registering the account with the CA on first
+     * use. The login is reused until another node changes the stored account.
+     */
     public synchronized Login login() throws AcmeException {
-        if (login == null) {
-            login = ExtensionClassLoader.call(this::createLogin);
+        AccountRecord account = storedAccount();
+        if (account.hasNewKey()) {
+            account = completeRollover(account);
         }
+        if (login != null && account.equals(loginAccount)) {
+            return login;
+        }
+        if (account.accountUrl().isEmpty()) {
+            account = register(account);
+        }
+        KeyPair pair = decode(account);
+        URL url = url(account.accountUrl().orElseThrow());
+        login = session().login(url, pair);
+        loginAccount = account;
         return login;
     }
 
     /** Returns the account key pair, creating and storing it on first use. */
     public synchronized KeyPair keyPair() {
-        if (keyPair != null) {
-            return keyPair;
+        AccountRecord account = storedAccount();
+        if (!account.equals(keyAccount)) {
+            keyPair = decode(account);
+            keyAccount = account;
         }
-        try {
-            if (Files.exists(keyFile)) {
-                keyPair = readKeyPair(keyFile);
-                return keyPair;
-            }
-            KeyPair created = newAccountKeyPair();
-            writeSecret(keyFile, writer -> writeKeyPair(created, writer));
-            LOGGER.info("Created a new ACME account key in {}", keyFile);
-            keyPair = created;
-            return keyPair;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read or write the ACME account key " + keyFile, e);
-        }
+        return keyPair;
+    }
+
+    /** Returns the public key of the account, which every key authorization depends on. */
+    public PublicKey publicKey() {
+        return keyPair().getPublic();
     }
 
     /**
-     * Writes the private key as PKCS#8 and the public key beside it. The JDK's PKCS#8 encoding
-     * of an EC key omits the public point, so it is stored explicitly.
+     * Replaces the account key with a new one at the CA and in the store. The account URL stays.
+     *
+     * @return the account URL
+     * @throws AcmeException when the CA rejects the change; the stored key is then the one the
+     *     CA has
      */
-    private static void writeKeyPair(KeyPair pair, Writer writer) throws IOException {
-        try (JcaPEMWriter pem = new JcaPEMWriter(writer)) {
-            pem.writeObject(new JcaPKCS8Generator(pair.getPrivate(), null));
-            pem.writeObject(pair.getPublic());
+    public synchronized String rolloverKey() throws AcmeException {
+        Login current = login();
+        AccountRecord account = loginAccount;
+        KeyPair next = newAccountKeyPair();
+        AccountRecord pending = account.withNewKey(next.getPrivate().getEncoded(),
+            next.getPublic().getEncoded());
+        store.replaceAccount(account, pending);
+        LOGGER.info("Rolling over the key of ACME account {}", account.accountUrl().orElse("(none)"));
+
+        Account acmeAccount = current.getAccount();
+        try {
+            ExtensionClassLoader.<Void, AcmeException>call(() -> {
+                acmeAccount.changeKey(next);
+                return null;
+            });
+        } catch (AcmeException | RuntimeException e) {
+            LOGGER.warn("The key rollover of ACME account {} failed; asking the CA which key the account"
+                + " has", account.accountUrl().orElse("(none)"), e);
+            forgetLogin();
+            completeRollover(pending);
+            throw e;
+        }
+        store.replaceAccount(pending, pending.withNewKeyInUse(clock.instant()));
+        forgetLogin();
+        LOGGER.info("Rolled over the key of ACME account {}", account.accountUrl().orElse("(none)"));
+        return account.accountUrl().orElseThrow();
+    }
+
+    private void forgetLogin() {
+        login = null;
+        loginAccount = null;
+    }
+
+    /**
+     * Finishes a rollover that stopped between storing the new key and storing its outcome: the
+     * new key becomes the account key if the CA knows the account by it, and is dropped if not.
+     */
+    private AccountRecord completeRollover(AccountRecord account) throws AcmeException {
+        KeyPair next = decode(account.newPrivateKey().orElseThrow(), account.newPublicKey().orElseThrow());
+        boolean caHasNewKey;
+        try {
+            ExtensionClassLoader.<Login, AcmeException>call(() ->
+                new AccountBuilder().onlyExisting().useKeyPair(next).createLogin(session()));
+            caHasNewKey = true;
+        } catch (AcmeServerException e) {
+            if (e.getType() == null || !ACCOUNT_DOES_NOT_EXIST.equals(e.getType().toString())) {
+                throw e;
+            }
+            caHasNewKey = false;
+        }
+        AccountRecord resolved = caHasNewKey ? account.withNewKeyInUse(clock.instant()) : account.withoutNewKey();
+        try {
+            store.replaceAccount(account, resolved);
+        } catch (StateStoreException e) {
+            // Another node resolved it first.
+            return storedAccount();
+        }
+        LOGGER.info("Completed an interrupted key rollover of ACME account {}: the CA has the {} key",
+            account.accountUrl().orElse("(none)"), caHasNewKey ? "new" : "old");
+        return resolved;
+    }
+
+    private AccountRecord register(AccountRecord account) throws AcmeException {
+        KeyPair pair = decode(account);
+        AccountBuilder builder = new AccountBuilder().useKeyPair(pair);
+        configuration.contact().ifPresent(builder::addContact);
+        if (configuration.termsOfServiceAgreed()) {
+            builder.agreeToTermsOfService();
+        }
+        // newAccount returns the existing account for a known key, so nodes that race here end
+        // with the same account URL.
+        Account created = ExtensionClassLoader.call(() -> builder.create(session()));
+        AccountRecord registered = account.withAccountUrl(created.getLocation().toString());
+        try {
+            store.replaceAccount(account, registered);
+        } catch (StateStoreException e) {
+            return storedAccount();
+        }
+        LOGGER.info("Created ACME account {} at {}", created.getLocation(), configuration.directory());
+        return registered;
+    }
+
+    private Session session() {
+        if (session == null) {
+            session = configuration.trustStore()
+                .map(trustStore -> new Session(configuration.directory(),
+                    new TrustStoreAcmeProvider(trustStore)))
+                .orElseGet(() -> new Session(configuration.directory()));
+            session.networkSettings().setTimeout(configuration.acmeTimeout());
+        }
+        return session;
+    }
+
+    /** Returns the stored account, storing a new key, or the key of an earlier version, first. */
+    private AccountRecord storedAccount() {
+        Optional<AccountRecord> stored = store.account();
+        if (stored.isPresent()) {
+            return stored.get();
+        }
+        Optional<AccountRecord> legacy = readLegacyAccount();
+        AccountRecord candidate = legacy.orElseGet(() -> {
+            KeyPair created = newAccountKeyPair();
+            return new AccountRecord(created.getPrivate().getEncoded(), created.getPublic().getEncoded(),
+                Optional.empty(), clock.instant());
+        });
+        AccountRecord account = store.createAccountIfAbsent(candidate);
+        if (account.equals(candidate)) {
+            LOGGER.info(legacy.isPresent() ? "Imported the ACME account key from {} into the state store"
+                : "Created a new ACME account key in the state store", legacyKeyFile);
+        }
+        return account;
+    }
+
+    private Optional<AccountRecord> readLegacyAccount() {
+        if (!Files.exists(legacyKeyFile)) {
+            return Optional.empty();
+        }
+        try {
+            KeyPair pair = KeyPairEncoding.fromPem(Files.readAllBytes(legacyKeyFile));
+            Optional<String> url = Files.exists(legacyUrlFile)
+                ? Optional.of(Files.readString(legacyUrlFile, StandardCharsets.UTF_8).strip())
+                : Optional.empty();
+            return Optional.of(new AccountRecord(pair.getPrivate().getEncoded(),
+                pair.getPublic().getEncoded(), url, clock.instant()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the ACME account key " + legacyKeyFile, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Cannot import the ACME account key " + legacyKeyFile
+                + ": " + e.getMessage() + ". Move the file away to create a new account.", e);
         }
     }
 
-    private static KeyPair readKeyPair(Path file) throws IOException {
-        PrivateKeyInfo privateKey = null;
-        SubjectPublicKeyInfo publicKey = null;
-        try (PEMParser parser = new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
-            for (Object item = parser.readObject(); item != null; item = parser.readObject()) {
-                if (item instanceof PrivateKeyInfo info) {
-                    privateKey = info;
-                } else if (item instanceof SubjectPublicKeyInfo info) {
-                    publicKey = info;
-                }
-            }
+    private static KeyPair decode(AccountRecord account) {
+        return decode(account.privateKey(), account.publicKey());
+    }
+
+    private static KeyPair decode(byte[] pkcs8PrivateKey, byte[] x509PublicKey) {
+        return new KeyPair(KeyPairEncoding.publicKeyFromX509(x509PublicKey),
+            KeyPairEncoding.privateKeyFromPkcs8(pkcs8PrivateKey));
+    }
+
+    private static URL url(String value) {
+        try {
+            return new URL(value);
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException("The stored ACME account URL '" + value + "' is invalid", e);
         }
-        if (privateKey == null || publicKey == null) {
-            throw new IOException("the file lacks a PRIVATE KEY or a PUBLIC KEY block");
-        }
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        return new KeyPair(converter.getPublicKey(publicKey), converter.getPrivateKey(privateKey));
     }
 
     /** Generates an EC P-256 key with the JDK, which needs no registered security provider. */
@@ -120,63 +265,5 @@ public class AccountManager {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("The JDK cannot generate an EC P-256 key", e);
         }
-    }
-
-    private Login createLogin() throws AcmeException {
-        Session session = configuration.trustStore()
-            .map(trustStore -> new Session(configuration.directory(),
-                new TrustStoreAcmeProvider(trustStore)))
-            .orElseGet(() -> new Session(configuration.directory()));
-        session.networkSettings().setTimeout(configuration.acmeTimeout());
-        KeyPair accountKey = keyPair();
-
-        Optional<URL> storedUrl = readAccountUrl();
-        if (storedUrl.isPresent()) {
-            return session.login(storedUrl.get(), accountKey);
-        }
-
-        AccountBuilder builder = new AccountBuilder().useKeyPair(accountKey);
-        configuration.contact().ifPresent(builder::addContact);
-        if (configuration.termsOfServiceAgreed()) {
-            builder.agreeToTermsOfService();
-        }
-        Account account = builder.create(session);
-        writeAccountUrl(account.getLocation());
-        LOGGER.info("Created ACME account {} at {}", account.getLocation(), configuration.directory());
-        return session.login(account.getLocation(), accountKey);
-    }
-
-    private Optional<URL> readAccountUrl() {
-        if (!Files.exists(urlFile)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new URL(Files.readString(urlFile, StandardCharsets.UTF_8).strip()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the ACME account URL " + urlFile, e);
-        }
-    }
-
-    private void writeAccountUrl(URL url) {
-        try {
-            writeSecret(urlFile, writer -> writer.write(url.toString()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the ACME account URL " + urlFile, e);
-        }
-    }
-
-    private static void writeSecret(Path file, WriterAction action) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path temporary = Files.createTempFile(file.getParent(), ".account-", ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.US_ASCII)) {
-            action.write(writer);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    @FunctionalInterface
-    private interface WriterAction {
-        void write(Writer writer) throws IOException;
     }
 }

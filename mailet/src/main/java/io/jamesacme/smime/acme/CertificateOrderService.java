@@ -1,146 +1,137 @@
 package io.jamesacme.smime.acme;
 
-import java.net.MalformedURLException;
-import java.net.URL;
 import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
-import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
+import io.jamesacme.smime.state.OrderRecord;
+import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.CertificateState;
 import io.jamesacme.smime.store.CertificateStatus;
-import io.jamesacme.smime.store.PendingChallenges;
-import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
-import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
-import io.jamesacme.smime.store.StatusStore;
 
 /**
- * Starts and tracks certificate orders, one at a time per address and at most
- * {@code provisioning.concurrency} at once, and triggers answered challenges.
+ * Starts certificate orders, one active order per address across every node that shares the
+ * state store, and reports their status. The orders run in an {@link OrderEngine}; the
+ * challenge mail is answered by the mail pipeline of whichever node receives it.
  */
 public class CertificateOrderService {
     private static final Logger LOGGER = LoggerFactory.getLogger(CertificateOrderService.class);
 
-    private final AcmeSmimeConfiguration configuration;
     private final AccountManager accounts;
-    private final StatusStore statuses;
-    private final PendingChallenges pendingChallenges;
+    private final StateStore store;
+    private final CertificateFiles certificateFiles;
     private final Clock clock;
-    private final ExecutorService orderExecutor;
-    private final ScheduledExecutorService triggerScheduler;
+    private final String nodeId;
+    private final OrderEngine engine;
+    /** The end of validity of stored chains, by order id; a stored chain never changes. */
+    private final Map<String, Instant> notAfterByOrder = new ConcurrentHashMap<>();
 
     public CertificateOrderService(AcmeSmimeConfiguration configuration, AccountManager accounts,
-                                   StatusStore statuses, PendingChallenges pendingChallenges,
-                                   Clock clock) {
-        this.configuration = configuration;
+                                   StateStore store, Clock clock) {
         this.accounts = accounts;
-        this.statuses = statuses;
-        this.pendingChallenges = pendingChallenges;
+        this.store = store;
+        this.certificateFiles = new CertificateFiles(configuration.storageDirectory(),
+            configuration.passphraseSource());
         this.clock = clock;
-        this.orderExecutor = Executors.newFixedThreadPool(configuration.provisioning().concurrency(),
-            daemonThreads("acme-smime-order"));
-        this.triggerScheduler = Executors.newSingleThreadScheduledExecutor(
-            daemonThreads("acme-smime-trigger"));
+        this.nodeId = configuration.nodeId();
+        OrderSteps steps = new OrderSteps(configuration, accounts, store, certificateFiles, clock);
+        this.engine = new OrderEngine(store, steps, configuration.retry(), accounts,
+            configuration.provisioning().interval(), configuration.provisioning().concurrency(),
+            configuration.acmeTimeout(), clock, nodeId, this::request);
     }
 
     /**
-     * Starts an order for the address unless one is in progress, and returns the status.
+     * Starts an order for the address unless one is active on any node, and returns the status.
      * The order itself runs in the background.
      */
     public CertificateStatus request(String address) {
-        return start(address, 1);
-    }
-
-    private CertificateStatus start(String address, int attempt) {
-        PendingOrder pending = pendingChallenges.open(address).orElse(null);
-        if (pending == null) {
-            LOGGER.debug("An order for {} is already in progress", address);
-            return statuses.get(address);
-        }
-
-        CertificateStatus status = statuses.get(address).withState(CertificateState.ORDERING,
+        String key = normalize(address);
+        Optional<OrderRecord> created = store.createOrder(UUID.randomUUID().toString(), key,
             clock.instant());
-        statuses.put(status);
-        try {
-            orderExecutor.execute(new OrderProcess(pending, configuration, accounts, statuses,
-                pendingChallenges, clock, attempt, this::scheduleRetry));
-        } catch (RejectedExecutionException e) {
-            pendingChallenges.close(pending);
-            CertificateStatus failed = status.failed("the order queue is shut down", clock.instant());
-            statuses.put(failed);
-            return failed;
+        if (created.isEmpty()) {
+            LOGGER.debug("An order for {} is already active", key);
+        } else {
+            LOGGER.info("Created order {} for {} on node {}", created.get().id(), key, nodeId);
+            engine.drive(created.get().id());
         }
-        return status;
+        return status(key);
     }
 
-    /** Starts attempt {@code attempt} at {@code time}, unless another order started meanwhile. */
-    private void scheduleRetry(String address, int attempt, Instant time) {
-        long delay = Math.max(0, Duration.between(clock.instant(), time).toMillis());
-        triggerScheduler.schedule(() -> {
-            LOGGER.info("Attempt {} of the order for {}", attempt, address);
-            start(address, attempt);
-        }, delay, TimeUnit.MILLISECONDS);
-    }
-
+    /** Returns the status of the address from its latest order and its stored certificate. */
     public CertificateStatus status(String address) {
-        return statuses.get(address);
+        String key = normalize(address);
+        Optional<OrderRecord> latest = store.latestOrder(key);
+        if (latest.isEmpty()) {
+            return CertificateStatus.none(key);
+        }
+        OrderRecord order = latest.get();
+        Optional<OrderRecord> stored = store.latestStoredOrder(key);
+        Optional<Instant> notAfter = stored.map(this::notAfter);
+        boolean retryScheduled = order.state().isActive() && order.failure().isPresent();
+        return new CertificateStatus(key, CertificateState.of(order.state()), Optional.of(order.id()),
+            Optional.of(order.state()), order.orderUrl(), notAfter, order.failure(),
+            stored.map(ignored -> certificateFiles.keyStore(key)), order.updatedAt(),
+            retryScheduled ? order.retryAt() : Optional.empty());
+    }
+
+    /** Returns every order of the address, oldest first. */
+    public List<OrderRecord> orders(String address) {
+        return store.orders(normalize(address));
     }
 
     /** Returns the public key of the ACME account, the key the key authorization depends on. */
     public PublicKey accountPublicKey() {
-        return accounts.keyPair().getPublic();
-    }
-
-    /** Records that the response for the address has been handed to the mail pipeline. */
-    public void markAnswered(String address) {
-        statuses.put(statuses.get(address).withState(CertificateState.ANSWERED, clock.instant()));
+        return accounts.publicKey();
     }
 
     /**
-     * Triggers the challenge after {@code challenge.trigger-delay}. Some CAs look for the
-     * response only when the trigger arrives, so the response must have left first.
+     * Runs the next step of an order whose challenge was answered on this node, so that the
+     * trigger follows the trigger delay without waiting for the next look at the store. An order
+     * driven by another node is seen there at its next look.
      */
-    public void scheduleTrigger(String address, ChallengeDetails details) {
-        long delay = configuration.triggerDelay().toMillis();
-        triggerScheduler.schedule(() -> trigger(address, details), delay, TimeUnit.MILLISECONDS);
+    public void answered(OrderRecord order) {
+        engine.wake(order.id());
     }
 
-    private void trigger(String address, ChallengeDetails details) {
-        try {
-            URL challengeUrl = new URL(details.challengeUrl());
-            ExtensionClassLoader.<Void, AcmeException>call(() -> {
-                Challenge challenge = accounts.login().bindChallenge(challengeUrl);
-                challenge.trigger();
-                return null;
-            });
-            LOGGER.info("Triggered the challenge of order {} for {}", details.orderUrl(), address);
-        } catch (AcmeException | MalformedURLException | RuntimeException e) {
-            LOGGER.error("Triggering the challenge {} of order {} for {} failed",
-                details.challengeUrl(), details.orderUrl(), address, e);
-            statuses.put(statuses.get(address).failed("trigger failed: " + e.getMessage(),
-                clock.instant()));
-        }
+    /**
+     * Drives the active orders whose lease is free or ran out: after a restart, and after
+     * another node stopped.
+     *
+     * @return how many active orders the store has
+     */
+    public int resumeActiveOrders() {
+        return engine.resumeActiveOrders();
     }
 
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+    /** Replaces the ACME account key, as {@link AccountManager#rolloverKey()} describes. */
+    public String rolloverAccountKey() throws AcmeException {
+        return accounts.rolloverKey();
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    private Instant notAfter(OrderRecord stored) {
+        return notAfterByOrder.computeIfAbsent(stored.id(), id -> {
+            List<X509Certificate> chain = OrderSteps.parseChain(stored.certificateChain().orElseThrow());
+            return chain.get(0).getNotAfter().toInstant();
+        });
+    }
+
+    private static String normalize(String address) {
+        return address.toLowerCase(Locale.ROOT);
     }
 }

@@ -1,7 +1,9 @@
 package io.jamesacme.smime.config;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +37,8 @@ import io.jamesacme.smime.certificate.CertificateKeyType;
  * @param storage where the durable state lives
  * @param retry when a failed order is tried again
  * @param acmeTimeout the network timeout of each request to the CA
+ * @param nodeId the name of this James node in leases and challenge claims, unique among the
+ *     nodes that share a state store and the same across restarts of the node
  */
 public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings> trustStore,
                                      Optional<URI> contact, boolean termsOfServiceAgreed,
@@ -42,7 +46,8 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
                                      ProvisioningSettings provisioning,
                                      PassphraseSource passphraseSource, Duration triggerDelay,
                                      Duration challengeTimeout, AuthenticitySettings authenticity,
-                                     StorageSettings storage, RetryPolicy retry, Duration acmeTimeout) {
+                                     StorageSettings storage, RetryPolicy retry, Duration acmeTimeout,
+                                     String nodeId) {
 
     /** The name of the configuration file in James' {@code conf/} folder, without extension. */
     public static final String FILE_NAME = "acme-smime";
@@ -67,6 +72,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static final String RETRY_MAX_ATTEMPTS = "retry.max-attempts";
     public static final String RETRY_INITIAL_BACKOFF = "retry.initial-backoff";
     public static final String RETRY_MAX_BACKOFF = "retry.max-backoff";
+    public static final String NODE_ID = "cluster.node-id";
 
     /** The largest number of orders run at once; more would only queue at the CA. */
     static final int MAX_CONCURRENCY = 64;
@@ -103,7 +109,32 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
             new RetryPolicy(reader.intInRange(RETRY_MAX_ATTEMPTS, 5, 1, 100),
                 reader.positiveDuration(RETRY_INITIAL_BACKOFF, Duration.ofSeconds(30)),
                 reader.positiveDuration(RETRY_MAX_BACKOFF, Duration.ofHours(1))),
-            reader.positiveDuration(ACME_TIMEOUT, Duration.ofSeconds(30)));
+            reader.positiveDuration(ACME_TIMEOUT, Duration.ofSeconds(30)),
+            nodeId(reader, baseDirectory));
+    }
+
+    /**
+     * Reads the node id. The default, the host name and James' working directory, differs
+     * between nodes on different hosts and between two James installations on one host, and
+     * stays the same when the node restarts, so a restarted node resumes its own orders at once.
+     */
+    private static String nodeId(ParameterReader reader, Path baseDirectory) {
+        Optional<String> configured = reader.string(NODE_ID);
+        if (configured.isPresent()) {
+            String value = configured.get();
+            if (value.length() > 200 || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new InvalidConfigurationException(NODE_ID, value,
+                    "expected up to 200 printable ASCII characters without spaces");
+            }
+            return value;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + ":" + baseDirectory.toAbsolutePath().normalize();
     }
 
     private static URI directory(ParameterReader reader) {

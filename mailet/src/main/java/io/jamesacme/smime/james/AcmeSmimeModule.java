@@ -30,8 +30,6 @@ import io.jamesacme.smime.state.FileStateStore;
 import io.jamesacme.smime.state.PostgresSettings;
 import io.jamesacme.smime.state.PostgresStateStore;
 import io.jamesacme.smime.state.StateStore;
-import io.jamesacme.smime.store.PendingChallenges;
-import io.jamesacme.smime.store.StatusStore;
 
 /**
  * Binds the extension's services for James' mailets, matchers, WebAdmin routes and
@@ -43,9 +41,9 @@ public class AcmeSmimeModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        bind(PendingChallenges.class).in(Scopes.SINGLETON);
         bind(ChallengeResponder.class).in(Scopes.SINGLETON);
         bind(ChallengeMetrics.class).in(Scopes.SINGLETON);
+        bind(AutomaticProvisioning.class).in(Scopes.SINGLETON);
     }
 
     @Provides
@@ -101,21 +99,14 @@ public class AcmeSmimeModule extends AbstractModule {
 
     @Provides
     @Singleton
-    StatusStore statusStore(AcmeSmimeConfiguration configuration) {
-        return new StatusStore(configuration.storageDirectory());
-    }
-
-    @Provides
-    @Singleton
-    AccountManager accountManager(AcmeSmimeConfiguration configuration) {
-        return new AccountManager(configuration);
+    AccountManager accountManager(AcmeSmimeConfiguration configuration, StateStore stateStore) {
+        return new AccountManager(configuration, stateStore, Clock.systemUTC());
     }
 
     @Provides
     @Singleton
     CertificateOrderService orderService(AcmeSmimeConfiguration configuration, AccountManager accounts,
-                                         StatusStore statuses, PendingChallenges pendingChallenges) {
-        return new CertificateOrderService(configuration, accounts, statuses, pendingChallenges,
-            Clock.systemUTC());
+                                         StateStore stateStore) {
+        return new CertificateOrderService(configuration, accounts, stateStore, Clock.systemUTC());
     }
 }

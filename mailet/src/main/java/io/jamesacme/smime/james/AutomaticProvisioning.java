@@ -1,6 +1,7 @@
 package io.jamesacme.smime.james;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,46 +19,76 @@ import org.slf4j.LoggerFactory;
 import io.jamesacme.smime.acme.CertificateOrderService;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration.ProvisioningSettings;
+import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.CertificateStatus;
 
 /**
- * Orders a certificate for every hosted user without a valid one, after
- * {@code provisioning.initial-delay} and then every {@code provisioning.interval}. Register it
- * with {@code guice.extension.startable=io.jamesacme.smime.james.AutomaticProvisioning} in
- * {@code extensions.properties}; {@code provisioning.enabled=false} turns it off.
+ * Resumes the orders that were active when James stopped, and orders a certificate for every
+ * hosted user without a valid one. Both start after {@code provisioning.initial-delay}. The
+ * resume then runs every {@value #RESUME_INTERVAL_SECONDS} s, so that the orders of a stopped
+ * node are taken over once their leases run out; the provisioning scan runs every
+ * {@code provisioning.interval}, and {@code provisioning.enabled=false} turns it off.
+ *
+ * <p>A scan holds the lease {@value #SCAN_LEASE} in the state store, so when several nodes share
+ * the store, one of them scans at a time. Register this class with
+ * {@code guice.extension.startable=io.jamesacme.smime.james.AutomaticProvisioning} in
+ * {@code extensions.properties}.
  */
 public class AutomaticProvisioning implements UserDefinedStartable {
     private static final Logger LOGGER = LoggerFactory.getLogger(AutomaticProvisioning.class);
 
+    static final String SCAN_LEASE = "provisioning-scan";
+    static final long RESUME_INTERVAL_SECONDS = 60;
+    /** How long a scan's lease lasts if its node dies during the scan. */
+    private static final Duration SCAN_LEASE_DURATION = Duration.ofMinutes(10);
+
     private final ProvisioningSettings settings;
     private final CertificateOrderService orders;
     private final UsersRepository users;
+    private final StateStore store;
     private final Clock clock;
 
     @Inject
-    public AutomaticProvisioning(AcmeSmimeConfiguration configuration,
-                                 CertificateOrderService orders, UsersRepository users) {
+    public AutomaticProvisioning(AcmeSmimeConfiguration configuration, CertificateOrderService orders,
+                                 UsersRepository users, StateStore store) {
         this.settings = configuration.provisioning();
         this.orders = orders;
         this.users = users;
+        this.store = store;
         this.clock = Clock.systemUTC();
     }
 
     @Override
     public void start() {
-        if (!settings.enabled()) {
-            LOGGER.info("Automatic S/MIME provisioning is disabled");
-            return;
-        }
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "acme-smime-provisioning");
             thread.setDaemon(true);
             return thread;
         });
-        scheduler.scheduleWithFixedDelay(this::scanSafely, settings.initialDelay().toMillis(),
-            settings.interval().toMillis(), TimeUnit.MILLISECONDS);
-        LOGGER.info("Automatic S/MIME provisioning every {} after {}, {} orders at once",
-            settings.interval(), settings.initialDelay(), settings.concurrency());
+        long initialDelay = settings.initialDelay().toMillis();
+        scheduler.scheduleWithFixedDelay(this::resumeSafely, initialDelay,
+            TimeUnit.SECONDS.toMillis(RESUME_INTERVAL_SECONDS), TimeUnit.MILLISECONDS);
+        if (!settings.enabled()) {
+            LOGGER.info("Automatic S/MIME provisioning is disabled; active orders resume after {}",
+                settings.initialDelay());
+            return;
+        }
+        scheduler.scheduleWithFixedDelay(this::scanSafely, initialDelay, settings.interval().toMillis(),
+            TimeUnit.MILLISECONDS);
+        LOGGER.info("Automatic S/MIME provisioning every {} after {}, {} orders at once, node {}",
+            settings.interval(), settings.initialDelay(), settings.concurrency(), orders.nodeId());
+    }
+
+    private void resumeSafely() {
+        try {
+            int active = orders.resumeActiveOrders();
+            if (active > 0) {
+                LOGGER.debug("{} active orders in the state store", active);
+            }
+        } catch (RuntimeException e) {
+            LOGGER.error("Resuming the active S/MIME orders failed; the next attempt runs in {} s",
+                RESUME_INTERVAL_SECONDS, e);
+        }
     }
 
     private void scanSafely() {
@@ -69,9 +100,25 @@ public class AutomaticProvisioning implements UserDefinedStartable {
         }
     }
 
-    /** Requests an order for each hosted user with no valid certificate and no order running. */
-    void scan() throws UsersRepositoryException {
-        // TODO: take the StateStore "provisioning" lease, so that only one James node scans at a time.
+    /**
+     * Requests an order for each hosted user with no valid certificate and no active order,
+     * unless another node holds the scan lease.
+     *
+     * @return how many orders the scan requested, or -1 when another node is scanning
+     */
+    public int scan() throws UsersRepositoryException {
+        if (!store.acquireLease(SCAN_LEASE, orders.nodeId(), SCAN_LEASE_DURATION, clock.instant())) {
+            LOGGER.info("Skipping the S/MIME provisioning scan: another node is scanning");
+            return -1;
+        }
+        try {
+            return requestMissingCertificates();
+        } finally {
+            store.releaseLease(SCAN_LEASE, orders.nodeId());
+        }
+    }
+
+    private int requestMissingCertificates() throws UsersRepositoryException {
         int requested = 0;
         for (Iterator<Username> it = users.list(); it.hasNext(); ) {
             Username user = it.next();
@@ -92,5 +139,6 @@ public class AutomaticProvisioning implements UserDefinedStartable {
             requested++;
         }
         LOGGER.debug("Provisioning scan requested {} orders", requested);
+        return requested;
     }
 }

@@ -1,14 +1,14 @@
 package io.jamesacme.smime.james;
 
-import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -24,25 +24,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.jamesacme.smime.acme.CertificateOrderService;
+import io.jamesacme.smime.acme.CrashPoint;
 import io.jamesacme.smime.authenticity.Verdict;
+import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.rfc8823.ChallengeMail;
 import io.jamesacme.smime.rfc8823.KeyAuthorization;
 import io.jamesacme.smime.rfc8823.RejectionReason;
 import io.jamesacme.smime.rfc8823.ResponseMail;
+import io.jamesacme.smime.state.ConcurrentUpdateException;
+import io.jamesacme.smime.state.OrderRecord;
+import io.jamesacme.smime.state.OrderState;
 import io.jamesacme.smime.state.StateStore;
-import io.jamesacme.smime.store.PendingChallenges;
-import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
-import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 
 /**
- * Answers a parsed challenge mail for one recipient. The checks run in this order: an order of
- * ours waits for the recipient, To names exactly the recipient, the mail is authentic under
- * the CA profile, From is the {@code from} of our challenge, and nobody has claimed the
- * challenge yet. Only then is the response sent, through the mailet context into the
- * configured processor, and the trigger scheduled.
+ * Answers a parsed challenge mail for one recipient, from the order in the state store, so any
+ * node that shares the store can answer an order that another node started. The checks run in
+ * this order: an active order waits for the recipient, To names exactly the recipient, the mail
+ * is authentic under the CA profile, the mail is not older than the order, From is the
+ * {@code from} of the order's challenge, and nobody has claimed the challenge yet. Only then is
+ * the response sent, through the mailet context into the configured processor.
  *
- * <p>When the mail arrives before the order knows its challenge, the answer is parked and sent
- * from another thread once the details are known, so the mail pipeline never waits for the CA.
+ * <p>The order moves to {@link OrderState#CHALLENGE_RECEIVED} before the response is sent and to
+ * {@link OrderState#ANSWERED}, with the trigger time, once James has it. The node that drives
+ * the order triggers the challenge. A mail that arrives before the order knows its challenge is
+ * parked in {@link ParkedChallengeMails} and answered once it does.
  */
 public class ChallengeResponder {
     private static final Logger LOGGER = LoggerFactory.getLogger(ChallengeResponder.class);
@@ -53,21 +58,31 @@ public class ChallengeResponder {
      */
     static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
 
-    /** Names this JVM in challenge claims, so that a claim names the node that sent the response. */
-    private static final String NODE = ManagementFactory.getRuntimeMXBean().getName();
-
-    private final PendingChallenges pendingChallenges;
+    private final StateStore store;
     private final CertificateOrderService orders;
     private final ChallengeMetrics metrics;
-    private final StateStore stateStore;
+    private final Clock clock;
+    private final String nodeId;
+    private final Duration triggerDelay;
+    private final Duration challengeTimeout;
+    private final ParkedChallengeMails parked;
 
     @Inject
-    public ChallengeResponder(PendingChallenges pendingChallenges, CertificateOrderService orders,
-                              ChallengeMetrics metrics, StateStore stateStore) {
-        this.pendingChallenges = pendingChallenges;
+    public ChallengeResponder(StateStore store, CertificateOrderService orders, ChallengeMetrics metrics,
+                              AcmeSmimeConfiguration configuration) {
+        this(store, orders, metrics, configuration, Clock.systemUTC());
+    }
+
+    ChallengeResponder(StateStore store, CertificateOrderService orders, ChallengeMetrics metrics,
+                       AcmeSmimeConfiguration configuration, Clock clock) {
+        this.store = store;
         this.orders = orders;
         this.metrics = metrics;
-        this.stateStore = stateStore;
+        this.clock = clock;
+        this.nodeId = configuration.nodeId();
+        this.triggerDelay = configuration.triggerDelay();
+        this.challengeTimeout = configuration.challengeTimeout();
+        this.parked = new ParkedChallengeMails(store, metrics, this, clock, challengeTimeout);
     }
 
     /**
@@ -90,39 +105,54 @@ public class ChallengeResponder {
 
     private Result check(ChallengeMail challenge, Supplier<Verdict> authenticity,
                          MailAddress recipient, Mail mail, Routing routing) throws MessagingException {
-        Optional<PendingOrder> pending = pendingChallenges.find(recipient.asString());
-        if (pending.isEmpty()) {
-            return Result.rejected(noOrderReason(recipient), "no order of this server waits for "
-                + recipient.asString());
+        String address = recipient.asString().toLowerCase(Locale.ROOT);
+        Optional<OrderRecord> active = store.activeOrder(address);
+        if (active.isEmpty()) {
+            return Result.rejected(noOrderReason(address), "no order waits for " + address);
         }
-        CompletableFuture<ChallengeDetails> details = pending.get().challenge();
-        Optional<String> orderUrl = details.isDone() && !details.isCancelled()
-            ? Optional.of(details.join().orderUrl()) : Optional.empty();
+        OrderRecord order = active.get();
         Optional<Result> addressed = checkAddressedTo(challenge, recipient);
         if (addressed.isPresent()) {
-            return addressed.get().withOrderUrl(orderUrl);
+            return addressed.get().withOrderUrl(order.orderUrl());
         }
         Verdict verdict = authenticity.get();
         if (!verdict.isAuthentic()) {
             return Result.rejected(verdict.reason().orElseThrow(), verdict.detail())
-                .withOrderUrl(orderUrl);
+                .withOrderUrl(order.orderUrl());
         }
 
-        if (details.isDone() && !details.isCancelled()) {
-            return answer(challenge, verdict, recipient, pending.get(), details.join(), routing);
-        }
-        park(challenge, verdict, recipient, pending.get(), mail, routing);
-        return Result.deferred(verdict.detail());
+        return switch (order.state()) {
+            case CREATED -> {
+                parked.park(challenge, verdict, recipient, order, mail, routing);
+                yield Result.deferred(verdict.detail());
+            }
+            case AUTHORIZATION_FETCHED -> answer(challenge, verdict, recipient, order, routing);
+            default -> Result.rejected(RejectionReason.ALREADY_ANSWERED, "order " + order.id()
+                + " is " + order.state() + ", past its challenge").withOrderUrl(order.orderUrl());
+        };
     }
 
-    private RejectionReason noOrderReason(MailAddress recipient) {
-        return pendingChallenges.lastClosure(recipient.asString())
-            .map(closure -> switch (closure) {
-                case ANSWERED -> RejectionReason.ALREADY_ANSWERED;
-                case EXPIRED -> RejectionReason.ORDER_EXPIRED;
-                case FAILED -> RejectionReason.ORDER_FAILED;
-            })
-            .orElse(RejectionReason.NO_PENDING_ORDER);
+    /** Names the reason for a mail to an address without an active order, from its latest order. */
+    RejectionReason noOrderReason(String address) {
+        Optional<OrderRecord> latest = store.latestOrder(address);
+        Instant recent = clock.instant().minus(challengeTimeout).minus(CLOCK_SKEW);
+        if (latest.isEmpty() || latest.get().updatedAt().isBefore(recent)) {
+            return RejectionReason.NO_PENDING_ORDER;
+        }
+        return reasonForEnded(latest.get());
+    }
+
+    /** Names the reason for a mail to an order that has ended. */
+    RejectionReason reasonForEnded(OrderRecord order) {
+        if (order.state() != OrderState.FAILED) {
+            return RejectionReason.ALREADY_ANSWERED;
+        }
+        Optional<String> challengeUrl = order.challengeUrl();
+        if (challengeUrl.isEmpty()) {
+            return RejectionReason.ORDER_FAILED;
+        }
+        return store.isChallengeClaimed(challengeUrl.get()) ? RejectionReason.ALREADY_ANSWERED
+            : RejectionReason.ORDER_EXPIRED;
     }
 
     /** RFC 8823 sends one challenge to one address: To must name exactly the recipient. */
@@ -141,109 +171,90 @@ public class ChallengeResponder {
         return Optional.empty();
     }
 
-    private void park(ChallengeMail challenge, Verdict verdict, MailAddress recipient,
-                      PendingOrder pending, Mail mail, Routing routing) throws MessagingException {
-        LOGGER.info("Challenge mail {} for {} arrived before the order has its challenge; "
-            + "the answer waits for the order", mail.getName(), recipient.asString());
-        Mail parked = mail.duplicate();
-        parked.setRecipients(List.of(recipient));
-        pending.challenge()
-            .thenAcceptAsync(ready -> answerParked(challenge, verdict, recipient, pending, ready,
-                parked, routing))
-            .exceptionally(error -> {
-                boolean cancelled = error instanceof CancellationException
-                    || error.getCause() instanceof CancellationException;
-                if (!cancelled) {
-                    LOGGER.error("Answering the parked challenge mail {} for {} failed",
-                        parked.getName(), recipient.asString(), error);
-                }
-                RejectionReason reason = cancelled ? noOrderReason(recipient) : RejectionReason.ORDER_FAILED;
-                metrics.rejected(reason);
-                routeParked(parked, reason, routing);
-                return null;
-            });
-    }
-
-    private void answerParked(ChallengeMail challenge, Verdict verdict, MailAddress recipient,
-                              PendingOrder pending, ChallengeDetails details, Mail parked,
-                              Routing routing) {
-        Result result;
-        try {
-            result = answer(challenge, verdict, recipient, pending, details, routing);
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.error("Sending the response to parked challenge mail {} for {} of order {} failed",
-                parked.getName(), recipient.asString(), details.orderUrl(), e);
-            result = Result.rejected(RejectionReason.ORDER_FAILED, "sending the response failed");
-        }
-        if (result.outcome() == Outcome.ANSWERED) {
-            metrics.answered();
-            LOGGER.info("Parked challenge mail {} for {} answered for order {} ({})", parked.getName(),
-                recipient.asString(), details.orderUrl(), result.detail());
-            return;
-        }
-        RejectionReason reason = result.reason().orElseThrow();
-        metrics.rejected(reason);
-        LOGGER.warn("Parked challenge mail {} for {} of order {} not answered ({}): {}",
-            parked.getName(), recipient.asString(), details.orderUrl(), reason.code(), result.detail());
-        routeParked(parked, reason, routing);
-    }
-
-    /** Routes a parked mail that ends unanswered, unless its original went on to delivery. */
-    private static void routeParked(Mail parked, RejectionReason reason, Routing routing) {
-        if (routing.challengeMailDelivered()) {
-            LOGGER.info("Parked challenge mail {} for {} ({}) is not delivered again: its original "
-                + "was delivered (challengeMail=deliver)", parked.getName(), parked.getRecipients(),
-                reason.code());
-            return;
-        }
-        routing.unanswered().routeCopy(parked, reason, routing.context());
-    }
-
-    private Result answer(ChallengeMail challenge, Verdict verdict, MailAddress recipient,
-                          PendingOrder pending, ChallengeDetails details, Routing routing)
-            throws MessagingException {
-        Optional<String> orderUrl = Optional.of(details.orderUrl());
+    /** Answers for an order in {@link OrderState#AUTHORIZATION_FETCHED}, after the last checks. */
+    Result answer(ChallengeMail challenge, Verdict verdict, MailAddress recipient, OrderRecord order,
+                  Routing routing) throws MessagingException {
+        Optional<String> orderUrl = order.orderUrl();
         // TODO: a replayed challenge of an earlier order that carries no Date is not recognised.
-        Instant earliest = pending.openedAt().minus(CLOCK_SKEW);
+        Instant earliest = order.createdAt().minus(CLOCK_SKEW);
         if (challenge.date().filter(date -> date.isBefore(earliest)).isPresent()) {
             return Result.rejected(RejectionReason.STALE_CHALLENGE, "the mail is dated "
-                + challenge.date().get() + ", before the order was started at " + pending.openedAt())
+                + challenge.date().get() + ", before the order was started at " + order.createdAt())
                 .withOrderUrl(orderUrl);
         }
-        if (!challenge.isFrom(details.from())) {
+        InternetAddress expectedFrom = new InternetAddress(order.challengeFrom().orElseThrow(), false);
+        if (!challenge.isFrom(expectedFrom)) {
             return Result.rejected(RejectionReason.FROM_MISMATCH, "From is "
                 + challenge.from().getAddress() + ", the challenge comes from "
-                + details.from().getAddress()).withOrderUrl(orderUrl);
+                + expectedFrom.getAddress()).withOrderUrl(orderUrl);
         }
-        if (!pending.claim()) {
-            return Result.rejected(RejectionReason.ALREADY_ANSWERED,
-                "the challenge is answered already").withOrderUrl(orderUrl);
-        }
-        // The durable claim lasts across restarts and nodes. It is never given back, so a
-        // response is sent at most once even when sending fails halfway.
-        if (!stateStore.claimChallenge(details.challengeUrl(), NODE, Instant.now())) {
+        // The claim lasts across restarts and nodes. It is never given back, so a response is
+        // sent at most once even when sending fails halfway.
+        String challengeUrl = order.challengeUrl().orElseThrow();
+        if (!store.claimChallenge(challengeUrl, nodeId, clock.instant())) {
             return Result.rejected(RejectionReason.ALREADY_ANSWERED,
                 "the challenge was claimed before, by this or another node").withOrderUrl(orderUrl);
         }
+        Optional<OrderRecord> received = moveTo(order, OrderState.AUTHORIZATION_FETCHED,
+            current -> current.advancedTo(OrderState.CHALLENGE_RECEIVED, clock.instant()));
+        if (received.isEmpty()) {
+            OrderRecord current = store.order(order.id()).orElse(order);
+            return Result.rejected(reasonForEnded(current), "order " + order.id() + " became "
+                + current.state() + " before the answer").withOrderUrl(orderUrl);
+        }
+        CrashPoint.CHALLENGE_RECEIVED.reached(order.id());
 
+        sendResponse(challenge, recipient, received.get(), routing);
+        Instant sent = clock.instant();
+        Optional<OrderRecord> answered = moveTo(received.get(), OrderState.CHALLENGE_RECEIVED,
+            current -> current.advancedTo(OrderState.ANSWERED, sent).notBefore(sent.plus(triggerDelay), sent));
+        answered.ifPresentOrElse(orders::answered, () -> LOGGER.warn("Order {} for {} left {} while its"
+            + " response was sent; it is not triggered", order.id(), order.address(),
+            OrderState.CHALLENGE_RECEIVED));
+        return Result.answered(orderUrl.orElse(order.id()), verdict.detail() + ", response to "
+            + challenge.responseRecipient().getAddress());
+    }
+
+    private void sendResponse(ChallengeMail challenge, MailAddress recipient, OrderRecord order,
+                              Routing routing) throws MessagingException {
         try {
             KeyAuthorization keyAuthorization = KeyAuthorization.of(challenge.tokenPart1(),
-                details.tokenPart2(), orders.accountPublicKey());
+                order.tokenPart2().orElseThrow(), orders.accountPublicKey());
             MimeMessage response = ResponseMail.create(challenge, internetAddress(recipient),
                 keyAuthorization.response(), Session.getInstance(new Properties()));
             MailAddress responseRecipient = new MailAddress(challenge.responseRecipient());
             routing.context().sendMail(recipient, List.of(responseRecipient), response,
                 routing.responseProcessor());
         } catch (MessagingException | RuntimeException e) {
-            LOGGER.error("The response for {} of order {} was not handed to James; the durable claim "
-                + "stays, so the order ends at its timeout and provisioning orders again",
-                recipient.asString(), details.orderUrl());
+            LOGGER.error("The response for {} of order {} was not handed to James. The claim stays, so"
+                + " the order fails once it has been {} for 30 s, and a new order replaces it",
+                recipient.asString(), order.orderUrl().orElse(order.id()), OrderState.CHALLENGE_RECEIVED);
             throw e;
         }
-        orders.markAnswered(recipient.asString());
-        orders.scheduleTrigger(recipient.asString(), details);
-        return Result.answered(details.orderUrl(), verdict.detail() + ", response to "
-            + challenge.responseRecipient().getAddress());
+    }
+
+    /**
+     * Writes {@code change} of the order while it is in {@code expected}, reading it again after
+     * a concurrent write. Returns empty when the order has left {@code expected}.
+     */
+    private Optional<OrderRecord> moveTo(OrderRecord order, OrderState expected,
+                                         UnaryOperator<OrderRecord> change) {
+        OrderRecord current = order;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (current.state() != expected) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(store.update(change.apply(current)));
+            } catch (ConcurrentUpdateException e) {
+                Optional<OrderRecord> reread = store.order(order.id());
+                if (reread.isEmpty()) {
+                    return Optional.empty();
+                }
+                current = reread.get();
+            }
+        }
+        return Optional.empty();
     }
 
     private static InternetAddress internetAddress(MailAddress address) throws AddressException {

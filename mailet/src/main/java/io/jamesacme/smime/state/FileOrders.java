@@ -100,7 +100,8 @@ final class FileOrders {
         }
         // The index names the new order before its file exists, so that a crash between the
         // two writes cannot leave an active order that no index leads to.
-        writeIndex(new AddressIndex(address, id, latest.map(OrderRecord::id)));
+        Optional<String> stored = readIndex(address).flatMap(AddressIndex::stored);
+        writeIndex(new AddressIndex(address, id, latest.map(OrderRecord::id), stored));
         OrderRecord created = OrderRecord.created(id, address, now).withVersion(1);
         write(created);
         return Optional.of(created);
@@ -127,7 +128,46 @@ final class FileOrders {
         }
         OrderRecord written = record.withVersion(stored.version() + 1);
         write(written);
+        if (written.state() == OrderState.STORED && stored.state() != OrderState.STORED) {
+            indexStored(written);
+        }
         return written;
+    }
+
+    /** Returns the latest {@link OrderState#STORED} order of {@code address}. */
+    Optional<OrderRecord> latestStored(String address) throws IOException {
+        Optional<String> id = readIndex(address).flatMap(AddressIndex::stored);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        return read(id.get()).filter(order -> order.address().equals(address)
+            && order.state() == OrderState.STORED);
+    }
+
+    /** Returns every order of {@code address}, oldest first. It reads every order file. */
+    List<OrderRecord> ofAddress(String address) throws IOException {
+        List<OrderRecord> found = new ArrayList<>();
+        for (OrderRecord order : all()) {
+            if (order.address().equals(address)) {
+                found.add(order);
+            }
+        }
+        found.sort(OLDEST_FIRST);
+        return found;
+    }
+
+    /** Names {@code order} as the latest STORED one in the index, unless a newer one is named. */
+    private void indexStored(OrderRecord order) throws IOException {
+        Optional<AddressIndex> index = readIndex(order.address());
+        if (index.isEmpty()) {
+            // Opening the store rebuilds a missing index, with this order in it.
+            return;
+        }
+        Optional<OrderRecord> named = latestStored(order.address());
+        if (named.isPresent() && OLDEST_FIRST.compare(named.get(), order) > 0) {
+            return;
+        }
+        writeIndex(index.get().withStored(order.id()));
     }
 
     /** Returns the active orders, oldest first. Each is found through the index of its address. */

@@ -15,11 +15,17 @@ import java.util.Properties;
 final class FileRecords {
 
     /**
-     * The orders of one address: the one created last and the one before it. Both ids are
-     * written before the new order's file, so a crash in between leaves {@code latest}
-     * naming a missing file and {@code previous} naming the order that was latest before.
+     * The orders of one address: the one created last, the one before it, and the latest
+     * {@link OrderState#STORED} one. Both ids are written before the new order's file, so a
+     * crash in between leaves {@code latest} naming a missing file and {@code previous} naming
+     * the order that was latest before. {@code stored} is written after the order became
+     * STORED, and opening the store repairs it when a crash came in between.
      */
-    record AddressIndex(String address, String latest, Optional<String> previous) {
+    record AddressIndex(String address, String latest, Optional<String> previous,
+                        Optional<String> stored) {
+        AddressIndex withStored(String id) {
+            return new AddressIndex(address, latest, previous, Optional.of(id));
+        }
     }
 
     /** The first claim of a challenge URL. */
@@ -39,12 +45,24 @@ final class FileRecords {
         fields.setProperty("publicKey", Base64.getEncoder().encodeToString(account.publicKey()));
         account.accountUrl().ifPresent(url -> fields.setProperty("accountUrl", url));
         fields.setProperty("createdAt", account.createdAt().toString());
+        account.newPrivateKey().ifPresent(key ->
+            fields.setProperty("newPrivateKey", Base64.getEncoder().encodeToString(key)));
+        account.newPublicKey().ifPresent(key ->
+            fields.setProperty("newPublicKey", Base64.getEncoder().encodeToString(key)));
         return fields;
     }
 
     static AccountRecord account(Properties fields) {
+        Optional<byte[]> newPrivateKey = optional(fields, "newPrivateKey")
+            .map(value -> base64(value, "newPrivateKey"));
+        Optional<byte[]> newPublicKey = optional(fields, "newPublicKey")
+            .map(value -> base64(value, "newPublicKey"));
+        if (newPrivateKey.isPresent() != newPublicKey.isPresent()) {
+            throw new FileRecordException("the fields newPrivateKey and newPublicKey must come together");
+        }
         return new AccountRecord(binary(fields, "privateKey"), binary(fields, "publicKey"),
-            optional(fields, "accountUrl"), instant(fields, "createdAt"));
+            optional(fields, "accountUrl"), instant(fields, "createdAt"), newPrivateKey,
+            newPublicKey);
     }
 
     static Properties order(OrderRecord order) {
@@ -84,12 +102,13 @@ final class FileRecords {
         fields.setProperty("address", index.address());
         fields.setProperty("latest", index.latest());
         index.previous().ifPresent(id -> fields.setProperty("previous", id));
+        index.stored().ifPresent(id -> fields.setProperty("stored", id));
         return fields;
     }
 
     static AddressIndex addressIndex(Properties fields) {
         return new AddressIndex(required(fields, "address"), required(fields, "latest"),
-            optional(fields, "previous"));
+            optional(fields, "previous"), optional(fields, "stored"));
     }
 
     static Properties claim(Claim claim) {

@@ -148,6 +148,18 @@ public final class FileStateStore implements StateStore {
     }
 
     @Override
+    public Optional<OrderRecord> latestStoredOrder(String address) {
+        Objects.requireNonNull(address, "address");
+        return locked("read the stored order of " + address, () -> orders.latestStored(address));
+    }
+
+    @Override
+    public List<OrderRecord> orders(String address) {
+        Objects.requireNonNull(address, "address");
+        return locked("list the orders of " + address, () -> orders.ofAddress(address));
+    }
+
+    @Override
     public List<OrderRecord> activeOrders() {
         return locked("list the active orders", orders::active);
     }
@@ -173,6 +185,13 @@ public final class FileStateStore implements StateStore {
                 FileRecords.claim(new Claim(challengeUrl, claimant, now)));
             return true;
         });
+    }
+
+    @Override
+    public boolean isChallengeClaimed(String challengeUrl) {
+        Objects.requireNonNull(challengeUrl, "challengeUrl");
+        return locked("read the claim of " + challengeUrl,
+            () -> Files.exists(layout.claim(challengeUrl)));
     }
 
     @Override

@@ -100,21 +100,32 @@ final class FileStoreRecovery {
                 active.get(active.size() - 1).id());
         }
 
+        Optional<String> stored = ordersOfAddress.stream()
+            .filter(order -> order.state() == OrderState.STORED)
+            .max(FileOrders.OLDEST_FIRST)
+            .map(OrderRecord::id);
+
         OrderRecord expected;
         if (!active.isEmpty()) {
             expected = active.get(active.size() - 1);
         } else if (indexed.isPresent()) {
-            return false;
+            expected = indexed.get();
         } else {
             expected = ordersOfAddress.stream().max(FileOrders.OLDEST_FIRST).orElseThrow();
         }
-        if (indexed.map(order -> order.id().equals(expected.id())).orElse(false)) {
+        boolean latestRight = indexed.map(order -> order.id().equals(expected.id())).orElse(false);
+        boolean storedRight = index.map(AddressIndex::stored).equals(Optional.of(stored));
+        if (latestRight && storedRight) {
             return false;
         }
 
-        orders.writeIndex(new AddressIndex(address, expected.id(), indexed.map(OrderRecord::id)));
-        LOGGER.warn("Rebuilt the order index of {} in the state store {}: the latest order is {}",
-            address, layout.root(), expected.id());
+        Optional<String> previous = latestRight
+            ? index.flatMap(AddressIndex::previous)
+            : indexed.map(OrderRecord::id);
+        orders.writeIndex(new AddressIndex(address, expected.id(), previous, stored));
+        LOGGER.warn("Rebuilt the order index of {} in the state store {}: the latest order is {},"
+            + " the latest stored one {}", address, layout.root(), expected.id(),
+            stored.orElse("none"));
         return true;
     }
 

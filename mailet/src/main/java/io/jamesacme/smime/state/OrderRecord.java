@@ -17,12 +17,15 @@ import java.util.Optional;
  * @param challengeUrl the email-reply-00 challenge URL, once the authorization was fetched
  * @param tokenPart2 the challenge's token-part2, once the authorization was fetched
  * @param challengeFrom the address the CA sends the challenge from
- * @param certificateKey the PKCS#8 encoding of the new certificate's private key, from
- *     {@link OrderState#FINALIZED} on; a secret
+ * @param certificateKey the new certificate's key pair, from {@link OrderState#FINALIZED} until
+ *     {@link OrderState#STORED}; a secret. The extension writes it as PEM, a PKCS#8 private key
+ *     followed by its public key.
  * @param certificateChain the PEM chain, from {@link OrderState#ISSUED} on
- * @param failure why the order failed, for {@link OrderState#FAILED}
- * @param retryAt when the order may be retried, for {@link OrderState#FAILED}
- * @param attempts how many times a step of this order failed and was retried
+ * @param failure why the order failed, for {@link OrderState#FAILED}, or why the last attempt
+ *     of the current step failed, while that step waits for its retry
+ * @param retryAt when the next step may run: the retry of a failed step, or the trigger time
+ *     in {@link OrderState#ANSWERED}; for {@link OrderState#FAILED}, when a new order may start
+ * @param attempts how many times a step of this order failed
  * @param version incremented by the store on every write, for compare-and-set updates
  * @param createdAt when the order was created here
  * @param updatedAt when the record was last written
@@ -86,6 +89,44 @@ public record OrderRecord(String id, String address, OrderState state, Optional<
     public OrderRecord withCertificateChain(String pem, Instant now) {
         return new OrderRecord(id, address, state, orderUrl, challengeUrl, tokenPart2, challengeFrom,
             certificateKey, Optional.of(pem), failure, retryAt, attempts, version, createdAt, now);
+    }
+
+    /**
+     * Returns the record moved on to {@code newState} after a step succeeded: the failure of an
+     * earlier attempt and the retry time are cleared.
+     */
+    public OrderRecord advancedTo(OrderState newState, Instant now) {
+        return new OrderRecord(id, address, newState, orderUrl, challengeUrl, tokenPart2,
+            challengeFrom, certificateKey, certificateChain, Optional.empty(), Optional.empty(),
+            attempts, version, createdAt, now);
+    }
+
+    /** Returns the record whose next step may run only from {@code time} on. */
+    public OrderRecord notBefore(Instant time, Instant now) {
+        return new OrderRecord(id, address, state, orderUrl, challengeUrl, tokenPart2, challengeFrom,
+            certificateKey, certificateChain, failure, Optional.of(time), attempts, version,
+            createdAt, now);
+    }
+
+    /** Returns the record without its retry time, as the retry of a failed step starts. */
+    public OrderRecord withoutRetryTime(Instant now) {
+        return new OrderRecord(id, address, state, orderUrl, challengeUrl, tokenPart2, challengeFrom,
+            certificateKey, certificateChain, failure, Optional.empty(), attempts, version, createdAt,
+            now);
+    }
+
+    /** Returns the record in the same state after a failed attempt, to be retried at {@code retry}. */
+    public OrderRecord retrying(String reason, Instant retry, Instant now) {
+        return new OrderRecord(id, address, state, orderUrl, challengeUrl, tokenPart2, challengeFrom,
+            certificateKey, certificateChain, Optional.of(reason), Optional.of(retry), attempts + 1,
+            version, createdAt, now);
+    }
+
+    /** Returns the record in {@link OrderState#STORED}, without the key, which the key store now holds. */
+    public OrderRecord stored(Instant now) {
+        return new OrderRecord(id, address, OrderState.STORED, orderUrl, challengeUrl, tokenPart2,
+            challengeFrom, Optional.empty(), certificateChain, Optional.empty(), Optional.empty(),
+            attempts, version, createdAt, now);
     }
 
     /** Returns the record in {@link OrderState#FAILED}, without the key, which can no longer be used. */

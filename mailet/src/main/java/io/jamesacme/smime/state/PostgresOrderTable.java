@@ -102,6 +102,20 @@ final class PostgresOrderTable {
             address);
     }
 
+    static Optional<OrderRecord> latestStoredByAddress(Connection connection, String address)
+        throws SQLException {
+        return selectOne(connection, SELECT + " WHERE address = ? AND state = 'STORED'"
+            + " ORDER BY created_at DESC, seq DESC LIMIT 1", address);
+    }
+
+    static List<OrderRecord> byAddress(Connection connection, String address) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+            SELECT + " WHERE address = ? ORDER BY created_at, seq")) {
+            statement.setString(1, address);
+            return readAll(statement);
+        }
+    }
+
     /** Returns the active orders, oldest first, and in insertion order for equal instants. */
     static List<OrderRecord> active(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(

@@ -73,12 +73,15 @@ public final class PostgresStateStore implements StateStore {
     public AccountRecord createAccountIfAbsent(AccountRecord candidate) {
         return withConnection("create the account", connection -> {
             try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO acme_smime_account (id, private_key, public_key, account_url, created_at)"
-                    + " VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                "INSERT INTO acme_smime_account (id, private_key, public_key, account_url, created_at,"
+                    + " new_private_key, new_public_key)"
+                    + " VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
                 insert.setBytes(1, candidate.privateKey());
                 insert.setBytes(2, candidate.publicKey());
                 insert.setString(3, candidate.accountUrl().orElse(null));
                 PostgresOrderTable.setInstant(insert, 4, candidate.createdAt());
+                insert.setBytes(5, candidate.newPrivateKey().orElse(null));
+                insert.setBytes(6, candidate.newPublicKey().orElse(null));
                 insert.executeUpdate();
             }
             // A conflicting insert waits until the racing one commits, so this SELECT reads its row.
@@ -91,17 +94,23 @@ public final class PostgresStateStore implements StateStore {
     public void replaceAccount(AccountRecord expected, AccountRecord replacement) {
         int replaced = withConnection("replace the account", connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE acme_smime_account SET private_key = ?, public_key = ?, account_url = ?, created_at = ?"
+                "UPDATE acme_smime_account SET private_key = ?, public_key = ?, account_url = ?, created_at = ?,"
+                    + " new_private_key = ?, new_public_key = ?"
                     + " WHERE id = 1 AND private_key = ? AND public_key = ?"
-                    + " AND account_url IS NOT DISTINCT FROM ? AND created_at = ?")) {
+                    + " AND account_url IS NOT DISTINCT FROM ? AND created_at = ?"
+                    + " AND new_private_key IS NOT DISTINCT FROM ? AND new_public_key IS NOT DISTINCT FROM ?")) {
                 update.setBytes(1, replacement.privateKey());
                 update.setBytes(2, replacement.publicKey());
                 update.setString(3, replacement.accountUrl().orElse(null));
                 PostgresOrderTable.setInstant(update, 4, replacement.createdAt());
-                update.setBytes(5, expected.privateKey());
-                update.setBytes(6, expected.publicKey());
-                update.setString(7, expected.accountUrl().orElse(null));
-                PostgresOrderTable.setInstant(update, 8, expected.createdAt());
+                update.setBytes(5, replacement.newPrivateKey().orElse(null));
+                update.setBytes(6, replacement.newPublicKey().orElse(null));
+                update.setBytes(7, expected.privateKey());
+                update.setBytes(8, expected.publicKey());
+                update.setString(9, expected.accountUrl().orElse(null));
+                PostgresOrderTable.setInstant(update, 10, expected.createdAt());
+                update.setBytes(11, expected.newPrivateKey().orElse(null));
+                update.setBytes(12, expected.newPublicKey().orElse(null));
                 return update.executeUpdate();
             }
         });
@@ -132,6 +141,18 @@ public final class PostgresStateStore implements StateStore {
     public Optional<OrderRecord> latestOrder(String address) {
         return withConnection("read the latest order of " + address,
             connection -> PostgresOrderTable.latestByAddress(connection, address));
+    }
+
+    @Override
+    public Optional<OrderRecord> latestStoredOrder(String address) {
+        return withConnection("read the stored order of " + address,
+            connection -> PostgresOrderTable.latestStoredByAddress(connection, address));
+    }
+
+    @Override
+    public List<OrderRecord> orders(String address) {
+        return withConnection("list the orders of " + address,
+            connection -> PostgresOrderTable.byAddress(connection, address));
     }
 
     @Override
@@ -173,6 +194,19 @@ public final class PostgresStateStore implements StateStore {
                 insert.setString(2, claimant);
                 PostgresOrderTable.setInstant(insert, 3, now);
                 return insert.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean isChallengeClaimed(String challengeUrl) {
+        return withConnection("read the claim of " + challengeUrl, connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                "SELECT 1 FROM acme_smime_challenge_claims WHERE challenge_url = ?")) {
+                select.setString(1, challengeUrl);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next();
+                }
             }
         });
     }
@@ -224,14 +258,17 @@ public final class PostgresStateStore implements StateStore {
 
     private static Optional<AccountRecord> selectAccount(Connection connection) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-            "SELECT private_key, public_key, account_url, created_at FROM acme_smime_account WHERE id = 1");
+            "SELECT private_key, public_key, account_url, created_at, new_private_key, new_public_key"
+                + " FROM acme_smime_account WHERE id = 1");
              ResultSet rows = select.executeQuery()) {
             if (!rows.next()) {
                 return Optional.empty();
             }
             return Optional.of(new AccountRecord(rows.getBytes("private_key"), rows.getBytes("public_key"),
                 Optional.ofNullable(rows.getString("account_url")),
-                PostgresOrderTable.getInstant(rows, "created_at")));
+                PostgresOrderTable.getInstant(rows, "created_at"),
+                Optional.ofNullable(rows.getBytes("new_private_key")),
+                Optional.ofNullable(rows.getBytes("new_public_key"))));
         }
     }
 

@@ -49,6 +49,15 @@ public interface StateStore extends AutoCloseable {
     /** Returns the most recent order of the address, active or not. */
     Optional<OrderRecord> latestOrder(String address);
 
+    /**
+     * Returns the most recent order of the address in {@link OrderState#STORED}: the one that
+     * stored the address's current certificate.
+     */
+    Optional<OrderRecord> latestStoredOrder(String address);
+
+    /** Returns every order of the address, oldest first. */
+    List<OrderRecord> orders(String address);
+
     /** Returns every active order, oldest first, for resuming after a restart. */
     List<OrderRecord> activeOrders();
 
@@ -66,6 +75,9 @@ public interface StateStore extends AutoCloseable {
      * returns true, whichever thread, process or node makes it.
      */
     boolean claimChallenge(String challengeUrl, String claimant, Instant now);
+
+    /** Returns true when the challenge URL has been claimed, by any node. */
+    boolean isChallengeClaimed(String challengeUrl);
 
     /**
      * Takes or renews a named lease until {@code now + ttl}. Returns true when {@code owner}

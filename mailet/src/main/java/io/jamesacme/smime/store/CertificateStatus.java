@@ -4,52 +4,32 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 
+import io.jamesacme.smime.state.OrderState;
+
 /**
- * The recorded status of one address.
+ * The status of one address, as derived from its orders in the state store.
  *
  * @param address the certified address
  * @param state the state of the certificate
- * @param orderUrl the URL of the last order, once the CA created it
+ * @param orderId this server's id of the latest order
+ * @param orderState the step the latest order has reached
+ * @param orderUrl the CA's URL of the latest order, once the CA created it
  * @param notAfter the end of validity of the stored certificate
- * @param lastError why the last order failed
+ * @param lastError why the latest order failed, or why its last attempt failed while a retry
+ *     is scheduled
  * @param keyStore the PKCS#12 file holding the key and chain
- * @param updated when this status was recorded
- * @param nextAttempt when a failed order is tried again, while a retry is scheduled
+ * @param updated when the latest order was last written
+ * @param nextAttempt when the failed step of the latest order is tried again
  */
-public record CertificateStatus(String address, CertificateState state, Optional<String> orderUrl,
+public record CertificateStatus(String address, CertificateState state, Optional<String> orderId,
+                                Optional<OrderState> orderState, Optional<String> orderUrl,
                                 Optional<Instant> notAfter, Optional<String> lastError,
                                 Optional<Path> keyStore, Instant updated, Optional<Instant> nextAttempt) {
 
     public static CertificateStatus none(String address) {
-        return new CertificateStatus(address, CertificateState.NONE, Optional.empty(),
-            Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH, Optional.empty());
-    }
-
-    /** Returns a copy in the given state, keeping the stored certificate's details. */
-    public CertificateStatus withState(CertificateState newState, Instant now) {
-        return new CertificateStatus(address, newState, orderUrl, notAfter, lastError, keyStore, now,
+        return new CertificateStatus(address, CertificateState.NONE, Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Instant.EPOCH,
             Optional.empty());
-    }
-
-    public CertificateStatus withOrderUrl(String url, Instant now) {
-        return new CertificateStatus(address, state, Optional.of(url), notAfter, lastError, keyStore,
-            now, nextAttempt);
-    }
-
-    public CertificateStatus failed(String error, Instant now) {
-        return new CertificateStatus(address, CertificateState.FAILED, orderUrl, notAfter,
-            Optional.of(error), keyStore, now, Optional.empty());
-    }
-
-    /** Returns a copy that waits for a retry at {@code next}, in progress, with the error. */
-    public CertificateStatus retrying(String error, Instant next, Instant now) {
-        return new CertificateStatus(address, CertificateState.ORDERING, orderUrl, notAfter,
-            Optional.of(error), keyStore, now, Optional.of(next));
-    }
-
-    public CertificateStatus issued(Instant certificateNotAfter, Path file, Instant now) {
-        return new CertificateStatus(address, CertificateState.VALID, orderUrl,
-            Optional.of(certificateNotAfter), Optional.empty(), Optional.of(file), now, Optional.empty());
     }
 
     /** Returns true when a stored certificate is still valid at {@code now}. */

@@ -36,14 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
 import io.jamesacme.smime.authenticity.AuthenticityPolicy;
 import io.jamesacme.smime.authenticity.DkimCheck;
 import io.jamesacme.smime.rfc8823.KeyAuthorization;
+import io.jamesacme.smime.state.FileStateStore;
+import io.jamesacme.smime.state.OrderRecord;
+import io.jamesacme.smime.state.OrderState;
+import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.CertificateState;
-import io.jamesacme.smime.store.PendingChallenges;
-import io.jamesacme.smime.store.PendingChallenges.ChallengeDetails;
-import io.jamesacme.smime.store.PendingChallenges.PendingOrder;
 
 class AnswerAcmeChallengeTest {
     private static final String TOKEN_PART2 = "DGyRejmCefe7v4NfDGDKfA";
-    private static final String ORDER_URL = "https://127.0.0.1:9/order/1";
     private static final String RESPONSE_PROCESSOR = "acme-response";
 
     @TempDir
@@ -86,20 +86,20 @@ class AnswerAcmeChallengeTest {
 
     @Test
     void challengeIsAnsweredIntoTheResponseProcessorAndConsumed() throws Exception {
-        PendingOrder order = openOrderWithDetails();
+        OrderRecord order = openOrderWithDetails();
         Mail mail = ChallengeMails.mail("challenge", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
         mailet.service(mail);
 
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
-        assertThat(order.isAnswered()).isTrue();
+        assertThat(services.state(order)).isEqualTo(OrderState.ANSWERED);
         assertThat(context.getSentMails()).hasSize(1);
         FakeMailContext.SentMail sent = context.getSentMails().get(0);
         assertThat(sent.getSender()).isEqualTo(new MailAddress(USER));
         assertThat(sent.getRecipients()).containsExactly(new MailAddress(CA));
         assertThat(sent.getState()).isEqualTo(RESPONSE_PROCESSOR);
         assertResponse(sent.getMsg());
-        assertThat(services.statuses.get(USER).state()).isEqualTo(CertificateState.ANSWERED);
+        assertThat(services.orders.status(USER).state()).isEqualTo(CertificateState.ANSWERED);
         assertThat(services.metrics.snapshot().answered()).isEqualTo(1);
         assertThat(services.metricFactory.countFor("acme_smime_challenge_answered")).isEqualTo(1);
     }
@@ -133,9 +133,9 @@ class AnswerAcmeChallengeTest {
 
     @Test
     void replayAfterTheOrderClosedIsAlreadyAnswered() throws Exception {
-        PendingOrder order = openOrderWithDetails();
+        OrderRecord order = openOrderWithDetails();
         mailet.service(ChallengeMails.mail("first", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
-        services.pendingChallenges.close(order);
+        services.finish(order, OrderState.STORED);
         Mail replay = ChallengeMails.mail("replay", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
         mailet.service(replay);
@@ -145,31 +145,59 @@ class AnswerAcmeChallengeTest {
     }
 
     @Test
-    void challengeClaimedBeforeARestartIsNotAnsweredAgain() throws Exception {
+    void copyOnSecondNodeIsAlreadyAnswered() throws Exception {
         openOrderWithDetails();
         mailet.service(ChallengeMails.mail("first", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
-        // A restarted James, or a second node: new memory, same durable store.
-        PendingChallenges afterRestart = new PendingChallenges();
-        ChallengeResponder restarted = new ChallengeResponder(afterRestart, services.orders,
-            services.metrics, services.stateStore);
-        AnswerAcmeChallenge restartedMailet = new AnswerAcmeChallenge(restarted,
-            AuthenticityPolicy.insecureUnsigned(), services.metrics, repository.store());
-        restartedMailet.init(FakeMailetConfig.builder().mailetName("AnswerAcmeChallenge")
-            .mailetContext(context).setProperty("responseProcessor", RESPONSE_PROCESSOR).build());
-        afterRestart.open(USER).orElseThrow().challengeReady(details());
-        Mail copy = ChallengeMails.mail("copy", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+        // A second node: its own store instance and responder on the same storage.
+        try (StateStore secondStore = FileStateStore.open(storage.resolve("state"))) {
+            ChallengeResponder second = new ChallengeResponder(secondStore, services.orders,
+                services.metrics, services.configuration);
+            AnswerAcmeChallenge secondMailet = new AnswerAcmeChallenge(second,
+                AuthenticityPolicy.insecureUnsigned(), services.metrics, repository.store());
+            secondMailet.init(FakeMailetConfig.builder().mailetName("AnswerAcmeChallenge")
+                .mailetContext(context).setProperty("responseProcessor", RESPONSE_PROCESSOR).build());
+            Mail copy = ChallengeMails.mail("copy", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
-        restartedMailet.service(copy);
+            secondMailet.service(copy);
 
-        assertThat(context.getSentMails()).hasSize(1);
-        assertUnanswered(copy, "already-answered");
+            assertThat(context.getSentMails()).hasSize(1);
+            assertUnanswered(copy, "already-answered");
+        }
+    }
+
+    @Test
+    void challengeClaimedElsewhereIsNotAnswered() throws Exception {
+        OrderRecord order = openOrderWithDetails();
+        assertThat(services.stateStore.claimChallenge(TestServices.CHALLENGE_URL, "other-node",
+            Instant.now())).isTrue();
+        Mail mail = ChallengeMails.mail("claimed", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
+
+        mailet.service(mail);
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertThat(services.state(order)).isEqualTo(OrderState.AUTHORIZATION_FETCHED);
+        assertUnanswered(mail, "already-answered");
+    }
+
+    @Test
+    void answerRecordsTheTriggerTime() throws Exception {
+        OrderRecord order = openOrderWithDetails();
+        Instant before = Instant.now();
+
+        mailet.service(ChallengeMails.mail("challenge", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
+
+        OrderRecord answered = services.stateStore.order(order.id()).orElseThrow();
+        assertThat(answered.state()).isEqualTo(OrderState.ANSWERED);
+        assertThat(answered.retryAt()).isPresent();
+        assertThat(answered.retryAt().get())
+            .isAfterOrEqualTo(before.plus(Duration.ofHours(1)).minusSeconds(1));
+        assertThat(answered.failure()).isEmpty();
     }
 
     @Test
     void challengeAfterTheOrderExpiredIsOrderExpired() throws Exception {
-        PendingOrder order = openOrderWithDetails();
-        order.markExpired();
-        services.pendingChallenges.close(order);
+        OrderRecord order = openOrderWithDetails();
+        services.finish(order, OrderState.FAILED);
         Mail late = ChallengeMails.mail("late", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
         mailet.service(late);
@@ -190,14 +218,14 @@ class AnswerAcmeChallengeTest {
 
     @Test
     void wrongSenderIsFromMismatch() throws Exception {
-        PendingOrder order = openOrderWithDetails();
+        OrderRecord order = openOrderWithDetails();
         Mail mail = ChallengeMails.mail("forged",
             ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
 
         mailet.service(mail);
 
         assertThat(context.getSentMails()).isEmpty();
-        assertThat(order.isAnswered()).isFalse();
+        assertThat(services.state(order)).isEqualTo(OrderState.AUTHORIZATION_FETCHED);
         assertUnanswered(mail, "from-mismatch");
     }
 
@@ -277,13 +305,13 @@ class AnswerAcmeChallengeTest {
 
     @Test
     void challengeDatedBeforeTheOrderIsStale() throws Exception {
-        PendingOrder order = openOrderWithDetails();
+        OrderRecord order = openOrderWithDetails();
         Mail mail = ChallengeMails.mail("old", ChallengeMails.message("From: " + CA + "\nTo: " + USER
             + "\nSubject: ACME: " + TOKEN_PART1 + "\nDate: Mon, 01 Jan 2024 00:00:00 +0000\n"), USER);
 
         mailet.service(mail);
 
-        assertThat(order.isAnswered()).isFalse();
+        assertThat(services.state(order)).isEqualTo(OrderState.AUTHORIZATION_FETCHED);
         assertThat(context.getSentMails()).isEmpty();
         assertUnanswered(mail, "stale-challenge");
     }
@@ -291,12 +319,12 @@ class AnswerAcmeChallengeTest {
     @Test
     void deliverModeSkipsRejectedParkedCopy() throws Exception {
         mailet = initMailet(AuthenticityPolicy.insecureUnsigned(), "deliver", "inbox");
-        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+        OrderRecord order = services.createOrder(USER);
         Mail mail = ChallengeMails.mail("early-forged",
             ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
 
         mailet.service(mail);
-        order.challengeReady(details());
+        services.fetchAuthorization(order, TOKEN_PART2, CA);
         await(() -> services.metrics.snapshot().rejected() > 0);
 
         assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
@@ -309,12 +337,12 @@ class AnswerAcmeChallengeTest {
         mailet = initMailet(AuthenticityPolicy.anyOf(List.of(new DkimCheck((method, selector, domain) -> {
             throw new PermFailException("no keys in this test");
         }))), "consume", "inbox");
-        PendingOrder order = openOrderWithDetails();
+        OrderRecord order = openOrderWithDetails();
         Mail mail = ChallengeMails.mail("unsigned", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
         mailet.service(mail);
 
-        assertThat(order.isAnswered()).isFalse();
+        assertThat(services.state(order)).isEqualTo(OrderState.AUTHORIZATION_FETCHED);
         assertThat(context.getSentMails()).isEmpty();
         assertUnanswered(mail, "dkim-none");
     }
@@ -341,7 +369,7 @@ class AnswerAcmeChallengeTest {
 
     @Test
     void concurrentCopiesGetOneResponse() throws Exception {
-        PendingOrder order = openOrderWithDetails();
+        OrderRecord order = openOrderWithDetails();
         int copies = 8;
         ExecutorService threads = Executors.newFixedThreadPool(copies);
         CountDownLatch start = new CountDownLatch(1);
@@ -368,13 +396,13 @@ class AnswerAcmeChallengeTest {
         } finally {
             threads.shutdownNow();
         }
-        assertThat(order.isAnswered()).isTrue();
+        assertThat(services.state(order)).isEqualTo(OrderState.ANSWERED);
         assertThat(context.getSentMails()).hasSize(1);
     }
 
     @Test
     void challengeBeforeTokenPart2IsAnsweredLater() throws Exception {
-        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+        OrderRecord order = services.createOrder(USER);
         Mail mail = ChallengeMails.mail("early", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
 
         mailet.service(mail);
@@ -382,7 +410,7 @@ class AnswerAcmeChallengeTest {
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         assertThat(context.getSentMails()).isEmpty();
 
-        order.challengeReady(details());
+        services.fetchAuthorization(order, TOKEN_PART2, CA);
 
         await(() -> !context.getSentMails().isEmpty());
         assertThat(context.getSentMails()).hasSize(1);
@@ -391,15 +419,15 @@ class AnswerAcmeChallengeTest {
 
     @Test
     void parkedChallengeWithWrongSenderIsRedeliveredWithItsReason() throws Exception {
-        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+        OrderRecord order = services.createOrder(USER);
         Mail mail = ChallengeMails.mail("early-forged",
             ChallengeMails.challenge("mallory@evil.test", TOKEN_PART1), USER);
 
         mailet.service(mail);
-        order.challengeReady(details());
+        services.fetchAuthorization(order, TOKEN_PART2, CA);
 
         await(() -> !context.getSentMails().isEmpty());
-        assertThat(order.isAnswered()).isFalse();
+        assertThat(services.state(order)).isEqualTo(OrderState.AUTHORIZATION_FETCHED);
         assertThat(context.getSentMails()).hasSize(1);
         FakeMailContext.SentMail redelivered = context.getSentMails().get(0);
         assertThat(redelivered.getRecipients()).containsExactly(new MailAddress(USER));
@@ -410,16 +438,15 @@ class AnswerAcmeChallengeTest {
     }
 
     @Test
-    void parkedChallengeOfAClosedOrderIsRedelivered() throws Exception {
-        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
+    void parkedChallengeOfFailedOrderIsRedelivered() throws Exception {
+        OrderRecord order = services.createOrder(USER);
         mailet.service(ChallengeMails.mail("early", ChallengeMails.challenge(CA, TOKEN_PART1), USER));
-        order.markExpired();
 
-        services.pendingChallenges.close(order);
+        services.finish(order, OrderState.FAILED);
 
         await(() -> !context.getSentMails().isEmpty());
         assertThat(context.getSentMails().get(0).getMsg().getHeader(UnansweredMails.REASON_HEADER))
-            .containsExactly("order-expired");
+            .containsExactly("order-failed");
     }
 
     @Test
@@ -453,15 +480,8 @@ class AnswerAcmeChallengeTest {
         return answering;
     }
 
-    private PendingOrder openOrderWithDetails() throws Exception {
-        PendingOrder order = services.pendingChallenges.open(USER).orElseThrow();
-        order.challengeReady(details());
-        return order;
-    }
-
-    private static ChallengeDetails details() throws Exception {
-        return new ChallengeDetails(ORDER_URL, "https://127.0.0.1:9/challenge/1", TOKEN_PART2,
-            new InternetAddress(CA));
+    private OrderRecord openOrderWithDetails() {
+        return services.fetchAuthorization(services.createOrder(USER), TOKEN_PART2, CA);
     }
 
     private static void assertUnanswered(Mail mail, String code) throws MessagingException {

@@ -8,15 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.apache.james.core.MailAddress;
 import org.junit.jupiter.api.Test;
 
-import io.jamesacme.smime.store.PendingChallenges;
-
 class IsAcmeChallengeTest {
-    private final PendingChallenges pendingChallenges = new PendingChallenges();
     private final IsAcmeChallenge matcher = new IsAcmeChallenge();
 
     @Test
     void ordinaryMailDoesNotMatch() throws Exception {
-        pendingChallenges.open(USER);
         var mail = ChallengeMails.mail("ordinary", ChallengeMails.message(
             "From: bob@example.test\nTo: " + USER + "\nSubject: Lunch?\n"), USER);
 
@@ -25,7 +21,6 @@ class IsAcmeChallengeTest {
 
     @Test
     void mailWithoutSubjectDoesNotMatch() throws Exception {
-        pendingChallenges.open(USER);
         var mail = ChallengeMails.mail("no-subject", ChallengeMails.message(
             "From: bob@example.test\nTo: " + USER + "\n"), USER);
 
@@ -50,7 +45,6 @@ class IsAcmeChallengeTest {
 
     @Test
     void encodedSubjectMatches() throws Exception {
-        pendingChallenges.open(USER);
         var mail = ChallengeMails.mail("encoded", ChallengeMails.message(
             "From: " + CA + "\nTo: " + USER + "\nSubject: =?UTF-8?Q?ACME:_" + TOKEN_PART1 + "?=\n"),
             USER);
@@ -60,7 +54,6 @@ class IsAcmeChallengeTest {
 
     @Test
     void redeliveredParkedChallengeDoesNotMatch() throws Exception {
-        pendingChallenges.open(USER);
         var mail = ChallengeMails.mail("redelivered", ChallengeMails.challenge(CA, TOKEN_PART1), USER);
         mail.setAttribute(new org.apache.mailet.Attribute(UnansweredMails.REDELIVERED,
             org.apache.mailet.AttributeValue.of(true)));

@@ -231,7 +231,7 @@ class FileStateStoreTest extends StateStoreContract {
         OrderRecord stored = store.update(first.withState(OrderState.STORED, NOW));
         // The state of a crash between writing the index and writing the new order's file.
         Path index = single(folder.resolve("addresses"));
-        AddressIndex dangling = new AddressIndex(ALICE, id(), Optional.of(first.id()));
+        AddressIndex dangling = new AddressIndex(ALICE, id(), Optional.of(first.id()), Optional.empty());
         Files.write(index, FileRecordIo.encode("test", FileRecords.addressIndex(dangling)));
         store.close();
 

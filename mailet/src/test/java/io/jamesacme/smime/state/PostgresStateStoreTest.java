@@ -57,9 +57,12 @@ class PostgresStateStoreTest extends StateStoreContract {
         return PostgresStateStore.open(settings);
     }
 
+    private static final String[] MIGRATIONS = {"1 create state tables true",
+        "2 account key rollover true"};
+
     @Test
-    void migrationIsRecordedAsVersionOne() throws SQLException {
-        assertThat(migrations()).containsExactly("1 create state tables true");
+    void migrationsAreRecordedInOrder() throws SQLException {
+        assertThat(migrations()).containsExactly(MIGRATIONS);
         assertThat(tables()).containsExactly("acme_smime_account", "acme_smime_challenge_claims",
             "acme_smime_leases", "acme_smime_orders", "acme_smime_schema_history");
     }
@@ -74,7 +77,7 @@ class PostgresStateStoreTest extends StateStoreContract {
             assertThat(again.order(order.id())).contains(order);
         }
 
-        assertThat(migrations()).containsExactly("1 create state tables true");
+        assertThat(migrations()).containsExactly(MIGRATIONS);
         assertThat(store.activeOrders()).containsExactly(order);
     }
 
@@ -89,7 +92,7 @@ class PostgresStateStoreTest extends StateStoreContract {
         });
 
         assertThat(opened.stream().filter(won -> won)).hasSize(1);
-        assertThat(migrations()).containsExactly("1 create state tables true");
+        assertThat(migrations()).containsExactly(MIGRATIONS);
     }
 
     @Test
@@ -105,7 +108,7 @@ class PostgresStateStoreTest extends StateStoreContract {
             thread.setContextClassLoader(previous);
         }
 
-        assertThat(migrations()).containsExactly("1 create state tables true");
+        assertThat(migrations()).containsExactly(MIGRATIONS);
     }
 
     @Test

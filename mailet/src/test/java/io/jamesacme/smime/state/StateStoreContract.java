@@ -299,6 +299,80 @@ public abstract class StateStoreContract {
         assertThat(store.acquireLease("provisioning", "node-2", ttl, NOW.plusSeconds(10))).isTrue();
     }
 
+    @Test
+    void rolloverKeyIsStoredAndResolved() throws Exception {
+        AccountRecord account = store.createAccountIfAbsent(account("old"))
+            .withAccountUrl("https://ca.test/acct/1");
+        store.replaceAccount(store.account().orElseThrow(), account);
+        AccountRecord pending = account.withNewKey("private-new".getBytes(StandardCharsets.US_ASCII),
+            "public-new".getBytes(StandardCharsets.US_ASCII));
+
+        store.replaceAccount(account, pending);
+
+        try (StateStore other = openSameStore()) {
+            assertThat(other.account()).contains(pending);
+            assertThat(other.account().orElseThrow().hasNewKey()).isTrue();
+        }
+        AccountRecord rolled = pending.withNewKeyInUse(NOW.plusSeconds(1));
+        store.replaceAccount(pending, rolled);
+        assertThat(store.account()).contains(rolled);
+        assertThat(rolled.publicKey()).isEqualTo("public-new".getBytes(StandardCharsets.US_ASCII));
+        assertThat(rolled.accountUrl()).contains("https://ca.test/acct/1");
+        assertThat(rolled.hasNewKey()).isFalse();
+        assertThatThrownBy(() -> store.replaceAccount(pending, account))
+            .isInstanceOf(StateStoreException.class);
+    }
+
+    @Test
+    void latestStoredOrderOutlivesLaterFailures() {
+        OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        OrderRecord stored = store.update(first.withCertificateChain("chain-1", NOW).stored(NOW.plusSeconds(1)));
+        OrderRecord second = store.createOrder(id(), ALICE, NOW.plusSeconds(2)).orElseThrow();
+        store.update(second.failed("no answer", NOW.plusSeconds(3), NOW.plusSeconds(3)));
+        OrderRecord third = store.createOrder(id(), ALICE, NOW.plusSeconds(4)).orElseThrow();
+        store.update(third.failed("no answer", NOW.plusSeconds(5), NOW.plusSeconds(5)));
+
+        assertThat(store.latestStoredOrder(ALICE)).contains(stored);
+        assertThat(store.latestStoredOrder("bob@example.test")).isEmpty();
+        try (StateStore other = openSameStore()) {
+            assertThat(other.latestStoredOrder(ALICE)).contains(stored);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void newerStoredOrderReplacesOlder() {
+        OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        store.update(first.stored(NOW.plusSeconds(1)));
+        OrderRecord second = store.createOrder(id(), ALICE, NOW.plusSeconds(2)).orElseThrow();
+
+        OrderRecord stored = store.update(second.stored(NOW.plusSeconds(3)));
+
+        assertThat(store.latestStoredOrder(ALICE)).contains(stored);
+    }
+
+    @Test
+    void ordersOfAddressAreListedOldestFirst() {
+        OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        store.update(first.failed("no answer", NOW, NOW.plusSeconds(1)));
+        OrderRecord second = store.createOrder(id(), ALICE, NOW.plusSeconds(2)).orElseThrow();
+        store.createOrder(id(), "bob@example.test", NOW.plusSeconds(1));
+
+        assertThat(store.orders(ALICE)).extracting(OrderRecord::id).containsExactly(first.id(), second.id());
+        assertThat(store.orders("carol@example.test")).isEmpty();
+    }
+
+    @Test
+    void claimIsReadBack() {
+        assertThat(store.isChallengeClaimed("https://ca.test/chall/1")).isFalse();
+
+        store.claimChallenge("https://ca.test/chall/1", "node-1", NOW);
+
+        assertThat(store.isChallengeClaimed("https://ca.test/chall/1")).isTrue();
+        assertThat(store.isChallengeClaimed("https://ca.test/chall/2")).isFalse();
+    }
+
     protected static String id() {
         return UUID.randomUUID().toString();
     }

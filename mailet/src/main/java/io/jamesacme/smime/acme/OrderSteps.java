@@ -1,0 +1,335 @@
+package io.jamesacme.smime.acme;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.shredzone.acme4j.Authorization;
+import org.shredzone.acme4j.Certificate;
+import org.shredzone.acme4j.Identifier;
+import org.shredzone.acme4j.Login;
+import org.shredzone.acme4j.Order;
+import org.shredzone.acme4j.Problem;
+import org.shredzone.acme4j.Status;
+import org.shredzone.acme4j.challenge.Challenge;
+import org.shredzone.acme4j.exception.AcmeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.jamesacme.smime.certificate.CsrFactory;
+import io.jamesacme.smime.certificate.KeyPairEncoding;
+import io.jamesacme.smime.config.AcmeSmimeConfiguration;
+import io.jamesacme.smime.rfc8823.EmailReply00Challenge;
+import io.jamesacme.smime.state.OrderRecord;
+import io.jamesacme.smime.state.OrderState;
+import io.jamesacme.smime.state.StateStore;
+
+/**
+ * The step of each order state: one short exchange with the CA, whose result is written to the
+ * store before the next step starts. Steps never wait for the CA or for mail. A state that has to
+ * wait returns the delay after which its step should run again.
+ *
+ * <p>The challenge mail moves an order from {@link OrderState#AUTHORIZATION_FETCHED} to
+ * {@link OrderState#ANSWERED} on whichever node receives it, so that step only checks the
+ * timeout here.
+ */
+final class OrderSteps {
+    private static final Logger LOGGER = LoggerFactory.getLogger(OrderSteps.class);
+
+    /** The identifier type of RFC 8823. */
+    static final String EMAIL_IDENTIFIER = "email";
+
+    /** Time between two looks at the store while the challenge mail is awaited. */
+    static final Duration MAIL_POLL = Duration.ofSeconds(2);
+    /** Time between two requests for the status of a challenge or an order the CA is processing. */
+    static final Duration CA_POLL = Duration.ofSeconds(1);
+    /**
+     * How long an order may stay in {@link OrderState#CHALLENGE_RECEIVED}. The responder sends
+     * the response within milliseconds of writing that state, so an older record means that the
+     * node stopped in between, and whether the response left is unknown.
+     */
+    static final Duration RESPONSE_GRACE = Duration.ofSeconds(30);
+
+    private final AcmeSmimeConfiguration configuration;
+    private final AccountManager accounts;
+    private final StateStore store;
+    private final CertificateFiles certificateFiles;
+    private final Clock clock;
+
+    OrderSteps(AcmeSmimeConfiguration configuration, AccountManager accounts, StateStore store,
+               CertificateFiles certificateFiles, Clock clock) {
+        this.configuration = configuration;
+        this.accounts = accounts;
+        this.store = store;
+        this.certificateFiles = certificateFiles;
+        this.clock = clock;
+    }
+
+    /**
+     * Runs the step of the record's state and writes its result.
+     *
+     * @return the delay before the order's next step, or empty once the order is stored
+     * @throws OrderFailedException when the order cannot go on
+     */
+    Optional<Duration> run(OrderRecord record) throws AcmeException, IOException, OrderFailedException {
+        return switch (record.state()) {
+            case CREATED -> record.orderUrl().isEmpty() ? createAtCa(record) : fetchAuthorization(record);
+            case AUTHORIZATION_FETCHED -> awaitChallengeMail(record);
+            case CHALLENGE_RECEIVED -> awaitResponse(record);
+            case ANSWERED -> trigger(record);
+            case TRIGGERED -> awaitValidation(record);
+            case VALID -> createKey(record);
+            case FINALIZED -> finalizeOrDownload(record);
+            case ISSUED -> storeCertificate(record);
+            case STORED, FAILED -> Optional.empty();
+        };
+    }
+
+    private Optional<Duration> createAtCa(OrderRecord record) throws AcmeException {
+        Login login = accounts.login();
+        Order order = ExtensionClassLoader.call(() -> login.newOrder()
+            .identifier(new Identifier(EMAIL_IDENTIFIER, record.address())).create());
+        String orderUrl = order.getLocation().toString();
+        store.update(record.withOrderUrl(orderUrl, clock.instant()));
+        LOGGER.info("Started order {} for {} (order id {})", orderUrl, record.address(), record.id());
+        CrashPoint.CREATED.reached(record.id());
+        return Optional.of(Duration.ZERO);
+    }
+
+    private Optional<Duration> fetchAuthorization(OrderRecord record)
+            throws AcmeException, OrderFailedException {
+        Login login = accounts.login();
+        Order order = login.bindOrder(url(record.orderUrl().orElseThrow()));
+        List<Authorization> authorizations = ExtensionClassLoader.call(order::getAuthorizations);
+        if (authorizations.size() != 1) {
+            throw new OrderFailedException("the order has " + authorizations.size()
+                + " authorizations, expected one for " + record.address());
+        }
+        Authorization authorization = authorizations.get(0);
+        Status status = ExtensionClassLoader.call(authorization::getStatus);
+        if (status == Status.VALID) {
+            // The CA reused an authorization that was validated before.
+            store.update(record.advancedTo(OrderState.VALID, clock.instant()));
+            LOGGER.info("Order {} for {} has a valid authorization already", record.orderUrl().get(),
+                record.address());
+            return Optional.of(Duration.ZERO);
+        }
+        if (status != Status.PENDING) {
+            throw new OrderFailedException("the authorization " + authorization.getLocation() + " is "
+                + status);
+        }
+        EmailReply00Challenge challenge = ExtensionClassLoader.call(() ->
+            authorization.findChallenge(EmailReply00Challenge.class)).orElseThrow(() ->
+                new OrderFailedException("the authorization " + authorization.getLocation()
+                    + " offers no " + EmailReply00Challenge.TYPE + " challenge"));
+
+        Instant now = clock.instant();
+        store.update(record.withChallenge(challenge.getLocation().toString(), challenge.getTokenPart2(),
+            challenge.getFrom().getAddress(), now).advancedTo(OrderState.AUTHORIZATION_FETCHED, now));
+        LOGGER.info("Order {} for {} waits for the challenge mail from {}", record.orderUrl().get(),
+            record.address(), challenge.getFrom().getAddress());
+        return Optional.of(MAIL_POLL);
+    }
+
+    private Optional<Duration> awaitChallengeMail(OrderRecord record) throws OrderFailedException {
+        Instant deadline = record.updatedAt().plus(configuration.challengeTimeout());
+        if (clock.instant().isAfter(deadline)) {
+            throw new OrderFailedException("no authentic challenge mail was answered within "
+                + configuration.challengeTimeout());
+        }
+        return Optional.of(MAIL_POLL);
+    }
+
+    private Optional<Duration> awaitResponse(OrderRecord record) throws OrderRestartException {
+        if (clock.instant().isAfter(record.updatedAt().plus(RESPONSE_GRACE))) {
+            throw new OrderRestartException("James stopped after claiming the challenge mail and before"
+                + " the response was sent");
+        }
+        return Optional.of(CA_POLL);
+    }
+
+    private Optional<Duration> trigger(OrderRecord record) throws AcmeException {
+        CrashPoint.ANSWERED.reached(record.id());
+        Login login = accounts.login();
+        URL challengeUrl = url(record.challengeUrl().orElseThrow());
+        ExtensionClassLoader.<Void, AcmeException>call(() -> {
+            Challenge challenge = login.bindChallenge(challengeUrl);
+            challenge.trigger();
+            return null;
+        });
+        store.update(record.advancedTo(OrderState.TRIGGERED, clock.instant()));
+        LOGGER.info("Triggered the challenge of order {} for {}", record.orderUrl().orElseThrow(),
+            record.address());
+        return Optional.of(CA_POLL);
+    }
+
+    private Optional<Duration> awaitValidation(OrderRecord record)
+            throws AcmeException, OrderFailedException {
+        Order order = fetchOrder(record);
+        Status status = order.getStatus();
+        if (status == Status.READY || status == Status.PROCESSING || status == Status.VALID) {
+            store.update(record.advancedTo(OrderState.VALID, clock.instant()));
+            LOGGER.info("The challenge of order {} for {} is valid", record.orderUrl().get(),
+                record.address());
+            CrashPoint.VALID.reached(record.id());
+            return Optional.of(Duration.ZERO);
+        }
+        if (status != Status.PENDING) {
+            throw new OrderFailedException("the order became " + status + challengeError(record));
+        }
+        checkTimeout(record, "the challenge to be validated");
+        return Optional.of(CA_POLL);
+    }
+
+    /** Generates the certificate key and stores it, before the CSR that uses it is sent. */
+    private Optional<Duration> createKey(OrderRecord record) {
+        KeyPair keyPair = configuration.keyType().generateKeyPair();
+        Instant now = clock.instant();
+        store.update(record.withCertificateKey(KeyPairEncoding.toPem(keyPair), now)
+            .advancedTo(OrderState.FINALIZED, now));
+        return Optional.of(Duration.ZERO);
+    }
+
+    /**
+     * Sends the CSR while the CA's order is ready, waits while the CA processes it, and downloads
+     * the certificate once it is valid. After a restart the CSR is sent again only if the CA
+     * did not get it.
+     */
+    private Optional<Duration> finalizeOrDownload(OrderRecord record)
+            throws AcmeException, OrderFailedException {
+        Order order = fetchOrder(record);
+        Status status = order.getStatus();
+        if (status == Status.READY) {
+            KeyPair keyPair = KeyPairEncoding.fromPem(record.certificateKey().orElseThrow());
+            byte[] csr = CsrFactory.createCsr(keyPair, record.address(), configuration.keyType());
+            ExtensionClassLoader.<Void, AcmeException>call(() -> {
+                order.execute(csr);
+                return null;
+            });
+            LOGGER.info("Finalized order {} for {}", record.orderUrl().get(), record.address());
+            return Optional.of(CA_POLL);
+        }
+        if (status == Status.PROCESSING) {
+            checkTimeout(record, "the certificate to be issued");
+            return Optional.of(CA_POLL);
+        }
+        if (status != Status.VALID) {
+            throw new OrderFailedException("the order became " + status + describe(order.getError()));
+        }
+
+        Certificate certificate = order.getCertificate();
+        String chain = ExtensionClassLoader.call(() -> {
+            certificate.download();
+            return pem(certificate);
+        });
+        store.update(record.withCertificateChain(chain, clock.instant())
+            .advancedTo(OrderState.ISSUED, clock.instant()));
+        LOGGER.info("Downloaded the certificate of order {} for {}", record.orderUrl().get(),
+            record.address());
+        CrashPoint.ISSUED.reached(record.id());
+        return Optional.of(Duration.ZERO);
+    }
+
+    private Optional<Duration> storeCertificate(OrderRecord record) throws IOException {
+        KeyPair keyPair = KeyPairEncoding.fromPem(record.certificateKey().orElseThrow());
+        List<X509Certificate> chain = parseChain(record.certificateChain().orElseThrow());
+        certificateFiles.write(record.address(), keyPair.getPrivate(), chain,
+            record.certificateChain().get());
+        store.update(record.stored(clock.instant()));
+        X509Certificate leaf = chain.get(0);
+        LOGGER.info("Stored the certificate of order {} for {} (serial {}, valid until {}) in {}",
+            record.orderUrl().orElse("(none)"), record.address(), leaf.getSerialNumber().toString(16),
+            leaf.getNotAfter().toInstant(), certificateFiles.keyStore(record.address()));
+        return Optional.empty();
+    }
+
+    private Order fetchOrder(OrderRecord record) throws AcmeException {
+        Order order = accounts.login().bindOrder(url(record.orderUrl().orElseThrow()));
+        ExtensionClassLoader.call(order::fetch);
+        return order;
+    }
+
+    private void checkTimeout(OrderRecord record, String awaited) throws OrderFailedException {
+        if (clock.instant().isAfter(record.updatedAt().plus(configuration.challengeTimeout()))) {
+            throw new OrderFailedException("the order waited " + configuration.challengeTimeout()
+                + " for " + awaited);
+        }
+    }
+
+    /** Returns the challenge's error for a message, or nothing when it cannot be read. */
+    private String challengeError(OrderRecord record) {
+        try {
+            Challenge challenge = accounts.login().bindChallenge(url(record.challengeUrl().orElseThrow()));
+            ExtensionClassLoader.call(challenge::fetch);
+            return describe(challenge.getError());
+        } catch (AcmeException | RuntimeException e) {
+            LOGGER.debug("Reading the error of challenge {} failed", record.challengeUrl(), e);
+            return "";
+        }
+    }
+
+    static List<X509Certificate> parseChain(String pem) {
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            return factory.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                .stream()
+                .map(X509Certificate.class::cast)
+                .toList();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("The stored certificate chain cannot be parsed", e);
+        }
+    }
+
+    private static String pem(Certificate certificate) {
+        StringWriter writer = new StringWriter();
+        try {
+            certificate.writeCertificate(writer);
+        } catch (IOException e) {
+            throw new IllegalStateException("Failed to encode the certificate chain as PEM", e);
+        }
+        return writer.toString();
+    }
+
+    private static String describe(Optional<Problem> problem) {
+        return problem.map(value -> ": " + value.getDetail().orElse(value.getType().toString()))
+            .orElse("");
+    }
+
+    static URL url(String value) {
+        try {
+            return new URL(value);
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException("The stored URL '" + value + "' is invalid", e);
+        }
+    }
+
+    /** An order that ended in a state from which it cannot go on. */
+    static class OrderFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        OrderFailedException(String message) {
+            super(message);
+        }
+    }
+
+    /** An order that cannot go on, and that a new order for the address replaces at once. */
+    static class OrderRestartException extends OrderFailedException {
+        private static final long serialVersionUID = 1L;
+
+        OrderRestartException(String message) {
+            super(message);
+        }
+    }
+}
