@@ -87,6 +87,37 @@ final class AcmeRegistry {
         return accountsByUrl.size();
     }
 
+    /**
+     * Replaces the key of {@code account}, so that the registry finds the account by the new
+     * key's thumbprint and no longer by the old one. The checks and the replacement run under
+     * the registry lock, so of two rollovers from the same old key only the first succeeds.
+     *
+     * @param oldThumbprint thumbprint of the old key that the rollover request names
+     * @throws AcmeProblem unauthorized if {@code oldThumbprint} is not the account's current
+     *     key, malformed if the new key is the current key, and malformed with status 409 and
+     *     the other account's URL as Location if another account already has the new key
+     */
+    synchronized void changeKey(Account account, String oldThumbprint, PublicJsonWebKey newKey,
+            String newThumbprint) throws AcmeProblem {
+        String currentThumbprint = account.thumbprint();
+        if (!currentThumbprint.equals(oldThumbprint)) {
+            throw AcmeProblem.unauthorized("The 'oldKey' of the key change is not the current "
+                    + "key of account " + account.url());
+        }
+        if (currentThumbprint.equals(newThumbprint)) {
+            throw AcmeProblem.malformed("The new key is the current key of account "
+                    + account.url() + "; sign the inner JWS with a different key");
+        }
+        Account holder = accountsByThumbprint.get(newThumbprint);
+        if (holder != null) {
+            throw AcmeProblem.conflict("The new key is already the key of account "
+                    + holder.url(), holder.url());
+        }
+        accountsByThumbprint.remove(currentThumbprint);
+        account.replaceKey(newKey, newThumbprint);
+        accountsByThumbprint.put(newThumbprint, account);
+    }
+
     /** Creates an order with one pending authorization and challenge per address. */
     Order createOrder(Account account, List<String> addresses) {
         Instant expires = Instant.now().plus(ORDER_LIFETIME);

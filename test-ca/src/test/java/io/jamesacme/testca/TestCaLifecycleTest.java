@@ -73,6 +73,8 @@ class TestCaLifecycleTest {
 
             new AccountBuilder().agreeToTermsOfService().useKeyPair(firstKey).create(session);
             assertThat(ca.accountCount()).as("same key again").isEqualTo(2);
+            first.changeKey(KeyPairUtils.createKeyPair());
+            assertThat(ca.accountCount()).as("after key rollover").isEqualTo(2);
             first.deactivate();
             assertThat(ca.accountCount()).as("after deactivation").isEqualTo(2);
         }
