@@ -5,19 +5,24 @@ import java.util.List;
 import java.util.Map;
 import org.jose4j.jwk.PublicJsonWebKey;
 
-/** ACME account, identified by the RFC 7638 thumbprint of its public key. */
+/**
+ * ACME account, found by its URL or by the RFC 7638 thumbprint of its public key. The URL stays
+ * for the account's life, and the key changes only by a key rollover.
+ */
 final class Account {
 
+    /** Public key with its thumbprint, replaced as one value so that readers see a pair. */
+    private record AccountKey(PublicJsonWebKey jwk, String thumbprint) {
+    }
+
     private final String url;
-    private final PublicJsonWebKey key;
-    private final String thumbprint;
+    private volatile AccountKey key;
     private volatile List<String> contact;
     private volatile AcmeStatus status = AcmeStatus.VALID;
 
     Account(String url, PublicJsonWebKey key, String thumbprint, List<String> contact) {
         this.url = url;
-        this.key = key;
-        this.thumbprint = thumbprint;
+        this.key = new AccountKey(key, thumbprint);
         this.contact = List.copyOf(contact);
     }
 
@@ -26,12 +31,20 @@ final class Account {
     }
 
     PublicJsonWebKey key() {
-        return key;
+        return key.jwk();
     }
 
-    /** Base64url SHA-256 thumbprint of the account key, used in key authorizations. */
+    /**
+     * Base64url SHA-256 thumbprint of the current account key. Key authorizations use it when
+     * the CA validates a challenge, so after a rollover they need the new key's thumbprint.
+     */
     String thumbprint() {
-        return thumbprint;
+        return key.thumbprint();
+    }
+
+    /** Replaces the key. Only {@link AcmeRegistry#changeKey} calls it, under the registry lock. */
+    void replaceKey(PublicJsonWebKey newKey, String newThumbprint) {
+        key = new AccountKey(newKey, newThumbprint);
     }
 
     AcmeStatus status() {

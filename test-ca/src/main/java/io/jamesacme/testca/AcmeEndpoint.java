@@ -16,6 +16,7 @@ enum AcmeEndpoint {
     NEW_ACCOUNT("newAccount", true),
     ACCOUNT("account", true),
     ORDERS("orders", true),
+    KEY_CHANGE("keyChange", true),
     NEW_ORDER("newOrder", true),
     ORDER("order", true),
     FINALIZE("finalize", true),
@@ -54,6 +55,8 @@ enum AcmeEndpoint {
                 return NEW_ACCOUNT;
             case DirectoryResource.NEW_ORDER_PATH:
                 return NEW_ORDER;
+            case DirectoryResource.KEY_CHANGE_PATH:
+                return KEY_CHANGE;
             default:
                 break;
         }

@@ -181,6 +181,7 @@ final class AcmeHttpServer implements AutoCloseable {
             case NEW_ACCOUNT -> resources.accounts()::newAccount;
             case ACCOUNT -> resources.accounts()::account;
             case ORDERS -> resources.accounts()::orders;
+            case KEY_CHANGE -> resources.accounts()::keyChange;
             case NEW_ORDER -> resources.orders()::newOrder;
             case ORDER -> resources.orders()::order;
             case FINALIZE -> resources.orders()::finalizeOrder;

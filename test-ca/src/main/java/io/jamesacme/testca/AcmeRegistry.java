@@ -1,7 +1,10 @@
 package io.jamesacme.testca;
 
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -9,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.bouncycastle.asn1.x509.GeneralName;
 import org.jose4j.jwk.PublicJsonWebKey;
 
 /**
@@ -17,8 +21,12 @@ import org.jose4j.jwk.PublicJsonWebKey;
  */
 final class AcmeRegistry {
 
-    /** Certificate chain issued for an order, readable only by the order's account. */
-    record IssuedCertificate(Account account, String pemChain) {
+    /**
+     * Certificate chain issued for an order, readable only by the order's account.
+     *
+     * @param leaf the end-entity certificate, the first in {@code pemChain}
+     */
+    record IssuedCertificate(Account account, X509Certificate leaf, String pemChain) {
     }
 
     private static final Duration ORDER_LIFETIME = Duration.ofDays(7);
@@ -34,6 +42,8 @@ final class AcmeRegistry {
     private final Map<String, Authorization> authorizations = new ConcurrentHashMap<>();
     private final Map<String, EmailReplyChallenge> challenges = new ConcurrentHashMap<>();
     private final Map<String, IssuedCertificate> certificates = new ConcurrentHashMap<>();
+    /** The values of {@link #certificates} in the order they were stored. */
+    private final List<IssuedCertificate> certificatesInIssueOrder = new CopyOnWriteArrayList<>();
     private final Map<String, EmailReplyChallenge> latestChallengeByAddress =
             new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> challengeMailsByAddress = new ConcurrentHashMap<>();
@@ -70,6 +80,42 @@ final class AcmeRegistry {
 
     Optional<Account> accountByUrl(String url) {
         return Optional.ofNullable(accountsByUrl.get(url));
+    }
+
+    /** Returns how many accounts exist. Accounts are never removed, not even deactivated ones. */
+    int accountCount() {
+        return accountsByUrl.size();
+    }
+
+    /**
+     * Replaces the key of {@code account}, so that the registry finds the account by the new
+     * key's thumbprint and no longer by the old one. The checks and the replacement run under
+     * the registry lock, so of two rollovers from the same old key only the first succeeds.
+     *
+     * @param oldThumbprint thumbprint of the old key that the rollover request names
+     * @throws AcmeProblem unauthorized if {@code oldThumbprint} is not the account's current
+     *     key, malformed if the new key is the current key, and malformed with status 409 and
+     *     the other account's URL as Location if another account already has the new key
+     */
+    synchronized void changeKey(Account account, String oldThumbprint, PublicJsonWebKey newKey,
+            String newThumbprint) throws AcmeProblem {
+        String currentThumbprint = account.thumbprint();
+        if (!currentThumbprint.equals(oldThumbprint)) {
+            throw AcmeProblem.unauthorized("The 'oldKey' of the key change is not the current "
+                    + "key of account " + account.url());
+        }
+        if (currentThumbprint.equals(newThumbprint)) {
+            throw AcmeProblem.malformed("The new key is the current key of account "
+                    + account.url() + "; sign the inner JWS with a different key");
+        }
+        Account holder = accountsByThumbprint.get(newThumbprint);
+        if (holder != null) {
+            throw AcmeProblem.conflict("The new key is already the key of account "
+                    + holder.url(), holder.url());
+        }
+        accountsByThumbprint.remove(currentThumbprint);
+        account.replaceKey(newKey, newThumbprint);
+        accountsByThumbprint.put(newThumbprint, account);
     }
 
     /** Creates an order with one pending authorization and challenge per address. */
@@ -110,14 +156,43 @@ final class AcmeRegistry {
         return Optional.ofNullable(challenges.get(url));
     }
 
-    String storeCertificate(Account account, String pemChain) {
+    String storeCertificate(Account account, X509Certificate leaf, String pemChain) {
         String url = newUrl("/cert/");
-        certificates.put(url, new IssuedCertificate(account, pemChain));
+        IssuedCertificate certificate = new IssuedCertificate(account, leaf, pemChain);
+        certificates.put(url, certificate);
+        certificatesInIssueOrder.add(certificate);
         return url;
     }
 
     Optional<IssuedCertificate> certificateByUrl(String url) {
         return Optional.ofNullable(certificates.get(url));
+    }
+
+    /**
+     * Returns the leaf certificates that name {@code address} as an rfc822Name SAN, compared
+     * case-insensitively, in the order they were issued.
+     */
+    List<X509Certificate> certificatesFor(String address) {
+        String normalized = normalize(address);
+        return certificatesInIssueOrder.stream().map(IssuedCertificate::leaf)
+                .filter(leaf -> rfc822Names(leaf).contains(normalized)).toList();
+    }
+
+    /** Returns the rfc822Name SANs of a certificate this CA issued, normalized. */
+    private static List<String> rfc822Names(X509Certificate certificate) {
+        Collection<List<?>> names;
+        try {
+            names = certificate.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            throw new IllegalStateException("The SAN extension of issued certificate "
+                    + certificate.getSerialNumber().toString(16) + " cannot be parsed", e);
+        }
+        if (names == null) {
+            return List.of();
+        }
+        return names.stream()
+                .filter(name -> Integer.valueOf(GeneralName.rfc822Name).equals(name.get(0)))
+                .map(name -> normalize((String) name.get(1))).toList();
     }
 
     Optional<EmailReplyChallenge> latestChallengeFor(String address) {

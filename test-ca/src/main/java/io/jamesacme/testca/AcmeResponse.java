@@ -31,8 +31,10 @@ final class AcmeResponse {
     }
 
     static AcmeResponse problem(AcmeProblem problem) {
-        return new AcmeResponse(problem.httpStatus(), PROBLEM_JSON,
+        AcmeResponse response = new AcmeResponse(problem.httpStatus(), PROBLEM_JSON,
                 JsonUtil.toJson(problem.toJson()).getBytes(StandardCharsets.UTF_8));
+        problem.location().ifPresent(response::withLocation);
+        return response;
     }
 
     static AcmeResponse pemChain(String pem) {

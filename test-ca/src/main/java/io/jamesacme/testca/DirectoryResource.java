@@ -10,6 +10,7 @@ final class DirectoryResource {
     static final String NEW_NONCE_PATH = "/new-nonce";
     static final String NEW_ACCOUNT_PATH = "/new-account";
     static final String NEW_ORDER_PATH = "/new-order";
+    static final String KEY_CHANGE_PATH = "/key-change";
     static final String TERMS_PATH = "/terms";
 
     private final String baseUrl;
@@ -18,8 +19,8 @@ final class DirectoryResource {
         this.baseUrl = baseUrl;
     }
 
-    // NOTE: the directory offers no keyChange, revokeCert or renewalInfo, so key rollover and
-    // revocation requests of a client fail against this CA.
+    // NOTE: the directory offers no revokeCert or renewalInfo, so revocation and ACME Renewal
+    // Information requests of a client fail against this CA.
     AcmeResponse directory() {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("termsOfService", baseUrl + TERMS_PATH);
@@ -29,6 +30,7 @@ final class DirectoryResource {
         json.put("newNonce", baseUrl + NEW_NONCE_PATH);
         json.put("newAccount", baseUrl + NEW_ACCOUNT_PATH);
         json.put("newOrder", baseUrl + NEW_ORDER_PATH);
+        json.put("keyChange", baseUrl + KEY_CHANGE_PATH);
         json.put("meta", meta);
         return AcmeResponse.json(200, json);
     }

@@ -100,8 +100,9 @@ public record Fault(FaultKind kind, int count, Duration retryAfter, Duration del
     /**
      * Returns this fault limited to the named resources: {@code directory}, {@code newNonce},
      * {@code terms}, {@code newAccount}, {@code account}, {@code orders} (an account's order
-     * list), {@code newOrder}, {@code order}, {@code finalize}, {@code authz},
-     * {@code challenge} and {@code certificate}. HEAD, GET and POST requests count alike.
+     * list), {@code keyChange}, {@code newOrder}, {@code order}, {@code finalize},
+     * {@code authz}, {@code challenge} and {@code certificate}. HEAD, GET and POST requests
+     * count alike.
      *
      * @throws IllegalArgumentException for an unknown name, for a bad nonce on a resource
      *     that takes no JWS, or for a refused connection, which affects the whole listener

@@ -9,6 +9,7 @@ import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.lang.InvalidKeyException;
 import org.jose4j.lang.JoseException;
 
 /**
@@ -44,17 +45,12 @@ final class JwsVerifier {
      * Verifies {@code body} for a request to {@code requestUrl}.
      *
      * @param expectJwk true for newAccount, which is signed with the new account's key
-     * @throws AcmeProblem malformed, badSignatureAlgorithm, badNonce, unauthorized or
-     *     accountDoesNotExist
+     * @throws AcmeProblem malformed, badSignatureAlgorithm, badPublicKey (for a {@code jwk}
+     *     that jose4j rejects for the algorithm), badNonce, unauthorized or accountDoesNotExist
      */
     SignedRequest verify(String body, String requestUrl, boolean expectJwk) throws AcmeProblem {
-        JsonWebSignature jws = parseFlattened(body);
-        String algorithm = jws.getAlgorithmHeaderValue();
-        if (algorithm == null || !Set.of(ALGORITHMS).contains(algorithm)) {
-            throw AcmeProblem.of("badSignatureAlgorithm", 400, "The JWS algorithm '"
-                    + algorithm + "' is not supported; use one of " + String.join(", ",
-                    ALGORITHMS));
-        }
+        JsonWebSignature jws = parseFlattened(body, "The request body");
+        requireSupportedAlgorithm(jws, "JWS");
 
         PublicJsonWebKey jwk = jwkHeader(jws);
         String kid = jws.getKeyIdHeaderValue();
@@ -81,7 +77,7 @@ final class JwsVerifier {
             jwk = account.key();
         }
 
-        verifySignature(jws, jwk.getPublicKey());
+        verifySignature(jws, jwk.getPublicKey(), "JWS", expectJwk);
         if (!nonces.consume(jws.getHeader("nonce"))) {
             throw AcmeProblem.of("badNonce", 400, "The JWS nonce is missing, unknown or "
                     + "already used; retry with the Replay-Nonce of this response");
@@ -99,27 +95,76 @@ final class JwsVerifier {
     }
 
     /**
+     * Verifies the inner JWS of a keyChange request, which is the payload of the outer JWS
+     * (RFC 8555 section 7.3.5). It must be a flattened JWS signed by the new key, with that key
+     * in a {@code jwk} header, no {@code kid}, no {@code nonce}, and the {@code url} of the
+     * outer JWS. The caller checks the keyChange object in the payload.
+     *
+     * @param outerUrl the {@code url} of the verified outer JWS
+     * @return the request with the new key and no account
+     * @throws AcmeProblem malformed, badSignatureAlgorithm, badPublicKey if jose4j rejects the
+     *     new key for the algorithm (such as RSA below 2048 bits), or unauthorized if the
+     *     {@code url} differs
+     */
+    SignedRequest verifyKeyChangeInner(String innerBody, String outerUrl) throws AcmeProblem {
+        if (innerBody.isEmpty()) {
+            throw AcmeProblem.malformed("The keyChange payload must be the inner JWS signed by "
+                    + "the new key, not empty");
+        }
+        JsonWebSignature jws = parseFlattened(innerBody, "The keyChange payload");
+        requireSupportedAlgorithm(jws, "inner JWS");
+        PublicJsonWebKey jwk = jwkHeader(jws);
+        if (jwk == null) {
+            throw AcmeProblem.malformed("The inner JWS must have a 'jwk' header with the new "
+                    + "key");
+        }
+        if (jws.getKeyIdHeaderValue() != null) {
+            throw AcmeProblem.malformed("The inner JWS must not have a 'kid' header");
+        }
+        if (jws.getHeader("nonce") != null) {
+            throw AcmeProblem.malformed("The inner JWS must not have a 'nonce' header");
+        }
+        verifySignature(jws, jwk.getPublicKey(), "inner JWS", true);
+
+        String url = jws.getHeader("url");
+        if (url == null) {
+            throw AcmeProblem.malformed("The inner JWS protected header has no 'url'");
+        }
+        if (!url.equals(outerUrl)) {
+            throw AcmeProblem.unauthorized("The inner JWS 'url' " + url
+                    + " does not match the outer JWS 'url' " + outerUrl);
+        }
+        return new SignedRequest(jwk, null, jws.getUnverifiedPayload());
+    }
+
+    /**
      * Returns the {@code nonce} of the protected header without checking the signature, or
      * empty if {@code body} is no flattened JWS or has no nonce.
      */
     static Optional<String> unverifiedNonce(String body) {
         try {
-            return Optional.ofNullable(parseFlattened(body).getHeader("nonce"));
+            return Optional.ofNullable(parseFlattened(body, "The request body")
+                    .getHeader("nonce"));
         } catch (AcmeProblem | ClassCastException e) {
             return Optional.empty();
         }
     }
 
-    private static JsonWebSignature parseFlattened(String body) throws AcmeProblem {
+    /**
+     * Parses a flattened JSON JWS.
+     *
+     * @param subject what {@code body} is, such as "The request body", for error messages
+     */
+    private static JsonWebSignature parseFlattened(String body, String subject)
+            throws AcmeProblem {
         Map<String, Object> json;
         try {
             json = JsonUtil.parseJson(body);
         } catch (JoseException | ClassCastException e) {
-            throw AcmeProblem.malformed("The request body is not a JSON object: "
-                    + e.getMessage());
+            throw AcmeProblem.malformed(subject + " is not a JSON object: " + e.getMessage());
         }
         if (json == null || !json.keySet().equals(FLATTENED_MEMBERS)) {
-            throw AcmeProblem.malformed("The request body must be a flattened JSON JWS with "
+            throw AcmeProblem.malformed(subject + " must be a flattened JSON JWS with "
                     + "exactly the members " + FLATTENED_MEMBERS + " (no unprotected header); "
                     + "found " + (json == null ? "null" : json.keySet()));
         }
@@ -138,6 +183,16 @@ final class JwsVerifier {
         return jws;
     }
 
+    private static void requireSupportedAlgorithm(JsonWebSignature jws, String label)
+            throws AcmeProblem {
+        String algorithm = jws.getAlgorithmHeaderValue();
+        if (algorithm == null || !Set.of(ALGORITHMS).contains(algorithm)) {
+            throw AcmeProblem.of("badSignatureAlgorithm", 400, "The " + label + " algorithm '"
+                    + algorithm + "' is not supported; use one of " + String.join(", ",
+                    ALGORITHMS));
+        }
+    }
+
     private static PublicJsonWebKey jwkHeader(JsonWebSignature jws) throws AcmeProblem {
         try {
             PublicJsonWebKey jwk = jws.getJwkHeader();
@@ -151,19 +206,35 @@ final class JwsVerifier {
         }
     }
 
-    private static void verifySignature(JsonWebSignature jws, PublicKey key) throws AcmeProblem {
+    /**
+     * Verifies the signature of {@code jws} with {@code key}.
+     *
+     * @param label "JWS" or "inner JWS", for error messages
+     * @param keyFromJwkHeader true if the client sent {@code key} in a {@code jwk} header, so
+     *     that a key jose4j rejects for the algorithm is the client's badPublicKey. A stored
+     *     account key that does not fit the algorithm is a malformed request instead.
+     */
+    private static void verifySignature(JsonWebSignature jws, PublicKey key, String label,
+            boolean keyFromJwkHeader) throws AcmeProblem {
         jws.setAlgorithmConstraints(new AlgorithmConstraints(
                 AlgorithmConstraints.ConstraintType.PERMIT, ALGORITHMS));
         jws.setKey(key);
         boolean valid;
         try {
             valid = jws.verifySignature();
+        } catch (InvalidKeyException e) {
+            if (keyFromJwkHeader) {
+                throw AcmeProblem.of("badPublicKey", 400, "The key in the " + label
+                        + " 'jwk' header is not supported: " + e.getMessage());
+            }
+            throw AcmeProblem.malformed("The " + label + " signature cannot be verified: "
+                    + e.getMessage());
         } catch (JoseException e) {
-            throw AcmeProblem.malformed("The JWS signature cannot be verified: "
+            throw AcmeProblem.malformed("The " + label + " signature cannot be verified: "
                     + e.getMessage());
         }
         if (!valid) {
-            throw AcmeProblem.malformed("The JWS signature is invalid");
+            throw AcmeProblem.malformed("The " + label + " signature is invalid");
         }
     }
 }

@@ -123,7 +123,8 @@ final class OrderResource {
                 throw new IllegalStateException("PEM encoding to memory failed", e);
             }
         }
-        String certificateUrl = registry.storeCertificate(order.account(), pem.toString());
+        String certificateUrl =
+                registry.storeCertificate(order.account(), chain.get(0), pem.toString());
         order.completeWith(certificateUrl);
         LOG.info("Issued certificate {} (serial {}) for order {} and {}", certificateUrl,
                 chain.get(0).getSerialNumber().toString(16), order.url(), order.addresses());

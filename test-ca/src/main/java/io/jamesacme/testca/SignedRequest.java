@@ -6,8 +6,9 @@ import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.lang.JoseException;
 
 /**
- * Verified JWS request body: the signer's key, its account (null for newAccount with a
- * {@code jwk} header) and the payload text. An empty payload is a POST-as-GET request.
+ * Verified JWS request body: the signer's key, its account (null for a JWS with a {@code jwk}
+ * header: newAccount and the inner JWS of keyChange) and the payload text. An empty payload is
+ * a POST-as-GET request.
  */
 record SignedRequest(PublicJsonWebKey key, Account account, String payload) {
 

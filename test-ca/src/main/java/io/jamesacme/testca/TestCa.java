@@ -171,6 +171,20 @@ public final class TestCa implements AutoCloseable {
         }
     }
 
+    /** Returns how many accounts the CA has created since it started, deactivated ones too. */
+    public int accountCount() {
+        return registry.accountCount();
+    }
+
+    /**
+     * Returns the end-entity certificates that the CA issued since it started with
+     * {@code address} as an rfc822Name SAN, compared case-insensitively, oldest first. A
+     * certificate for several addresses is listed under each of them.
+     */
+    public List<X509Certificate> issuedCertificates(String address) {
+        return registry.certificatesFor(address);
+    }
+
     /** Returns how many challenge mails the CA has sent to {@code address} since it started. */
     public int challengesSent(String address) {
         return registry.challengeMailsSent(address);

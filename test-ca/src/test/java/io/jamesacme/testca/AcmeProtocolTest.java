@@ -7,6 +7,7 @@ import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.util.List;
 import java.util.Map;
 import org.jose4j.base64url.Base64Url;
@@ -171,6 +172,19 @@ class AcmeProtocolTest {
         HttpResponse<String> response = raw.post(url, body);
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(RawAcmeClient.json(response)).containsEntry("type", ERROR + "malformed");
+    }
+
+    @Test
+    void weakRsaAccountKeyIsBadPublicKey() throws Exception {
+        RawAcmeClient raw = new RawAcmeClient(ca);
+        String url = raw.url("/new-account");
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(1024);
+        String body = RawAcmeClient.signWithJwk(generator.generateKeyPair(), raw.newNonce(),
+                url, "{\"termsOfServiceAgreed\":true}");
+        HttpResponse<String> response = raw.post(url, body);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(RawAcmeClient.json(response)).containsEntry("type", ERROR + "badPublicKey");
     }
 
     @Test

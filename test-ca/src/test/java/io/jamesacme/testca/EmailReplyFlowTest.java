@@ -178,6 +178,46 @@ class EmailReplyFlowTest {
     }
 
     @Test
+    void issuedCertificatesListedPerAddress() throws Exception {
+        String address = "issued@example.test";
+        String otherAddress = "issued-other@example.test";
+        assertThat(ca.issuedCertificates(address)).isEmpty();
+        X509Certificate first = issue(address, 1);
+        X509Certificate other = issue(otherAddress, 1);
+        X509Certificate second = issue(address, 2);
+
+        assertThat(ca.issuedCertificates(address)).containsExactly(first, second);
+        assertThat(ca.issuedCertificates("Issued@Example.TEST")).containsExactly(first, second);
+        assertThat(ca.issuedCertificates(otherAddress)).containsExactly(other);
+        assertThat(ca.issuedCertificates("never-issued@example.test")).isEmpty();
+    }
+
+    /**
+     * Orders {@code address}, sends the response to the challenge mail numbered
+     * {@code challengeNumber} for that address, finalizes the order and returns the leaf. The
+     * token comes from the CA, because {@link MailFixture#awaitChallengeMail} returns only the
+     * first mail.
+     */
+    private static X509Certificate issue(String address, int challengeNumber)
+            throws Exception {
+        Pending pending = order(address);
+        assertThat(ChallengeOrders.awaitChallengesSent(ca, address, challengeNumber))
+                .isEqualTo(challengeNumber);
+        String tokenPart1 = ca.pendingChallenge(address).orElseThrow().tokenPart1();
+        mail.sendToCa(address, "Re: ACME: " + tokenPart1,
+                responseBody(responseDigest(tokenPart1, pending)));
+        pending.challenge().trigger();
+        assertThat(pending.challenge().waitForCompletion(Duration.ofSeconds(15)))
+                .isEqualTo(Status.VALID);
+        Order order = pending.order();
+        assertThat(order.waitUntilReady(Duration.ofSeconds(5))).isEqualTo(Status.READY);
+        order.execute(CsrFactory.csr(KeyPairUtils.createKeyPair(2048),
+                CsrFactory.emails(address)));
+        assertThat(order.waitForCompletion(Duration.ofSeconds(5))).isEqualTo(Status.VALID);
+        return order.getCertificate().getCertificate();
+    }
+
+    @Test
     void finalizeRejectsWrongSans() throws Exception {
         String address = "csr@example.test";
         Pending pending = validated(address);

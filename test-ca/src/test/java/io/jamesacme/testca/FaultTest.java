@@ -129,6 +129,7 @@ class FaultTest {
                 Map.entry("/new-account", "newAccount"),
                 Map.entry("/acct/a1", "account"),
                 Map.entry("/acct/a1/orders", "orders"),
+                Map.entry("/key-change", "keyChange"),
                 Map.entry("/new-order", "newOrder"),
                 Map.entry("/order/o1", "order"),
                 Map.entry("/order/o1/finalize", "finalize"),
@@ -138,6 +139,6 @@ class FaultTest {
                 Map.entry("/nowhere", "unknown"));
         paths.forEach((path, name) -> assertThat(AcmeEndpoint.fromPath(path).id()).as(path)
                 .isEqualTo(name));
-        assertThat(AcmeEndpoint.faultableIds()).hasSize(12).doesNotContain("unknown");
+        assertThat(AcmeEndpoint.faultableIds()).hasSize(13).doesNotContain("unknown");
     }
 }

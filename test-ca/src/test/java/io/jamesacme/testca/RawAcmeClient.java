@@ -71,15 +71,40 @@ final class RawAcmeClient {
         return flattened(jws.getCompactSerialization());
     }
 
+    /**
+     * Signs the inner JWS of a keyChange request with {@code newKey}: a {@code jwk} header and
+     * {@code url}, but no {@code nonce}. {@code extraHeaders} adds protected header parameters,
+     * such as a {@code kid} or a {@code nonce} that the CA must reject.
+     */
+    static String signKeyChangeInner(KeyPair newKey, String url, String payload,
+            Map<String, String> extraHeaders) throws Exception {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setAlgorithmHeaderValue(algorithm(newKey));
+        jws.setJwkHeader(PublicJsonWebKey.Factory.newPublicJwk(newKey.getPublic()));
+        jws.setHeader("url", url);
+        extraHeaders.forEach(jws::setHeader);
+        jws.setPayload(payload);
+        jws.setKey(newKey.getPrivate());
+        jws.setDoKeyValidation(false);
+        return flattened(jws.getCompactSerialization());
+    }
+
     private static JsonWebSignature baseJws(KeyPair key, String nonce, String url,
             String payload) {
         JsonWebSignature jws = new JsonWebSignature();
-        jws.setAlgorithmHeaderValue("ES256");
+        jws.setAlgorithmHeaderValue(algorithm(key));
         jws.setHeader("nonce", nonce);
         jws.setHeader("url", url);
         jws.setPayload(payload);
         jws.setKey(key.getPrivate());
+        // Signs with RSA keys below 2048 bits too, so tests can check that the CA rejects them.
+        jws.setDoKeyValidation(false);
         return jws;
+    }
+
+    /** Returns RS256 for an RSA key and ES256 for any other, which must be a P-256 key. */
+    private static String algorithm(KeyPair key) {
+        return "RSA".equals(key.getPrivate().getAlgorithm()) ? "RS256" : "ES256";
     }
 
     static String flattened(String compact) {

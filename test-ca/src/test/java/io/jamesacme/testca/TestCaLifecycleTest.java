@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +21,7 @@ import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.util.KeyPairUtils;
 
-/** Root persistence across restarts and the early challenge timing. */
+/** Root persistence across restarts, the account count and the early challenge timing. */
 class TestCaLifecycleTest {
 
     static {
@@ -53,6 +54,29 @@ class TestCaLifecycleTest {
                 Session session = new Session(ca.directoryUrl(), new TrustStoreAcmeProvider(ca));
                 assertThat(session.getMetadata().getTermsOfService()).isPresent();
             }
+        }
+    }
+
+    @Test
+    void accountCountIncludesDeactivated() throws Exception {
+        try (MailFixture mail = new MailFixture();
+                TestCa ca = mail.startCa(stateDirectory, builder -> builder)) {
+            Session session = new Session(ca.directoryUrl(), new TrustStoreAcmeProvider(ca));
+            assertThat(ca.accountCount()).isZero();
+
+            KeyPair firstKey = KeyPairUtils.createKeyPair();
+            Account first = new AccountBuilder().agreeToTermsOfService().useKeyPair(firstKey)
+                    .create(session);
+            new AccountBuilder().agreeToTermsOfService()
+                    .useKeyPair(KeyPairUtils.createKeyPair()).create(session);
+            assertThat(ca.accountCount()).isEqualTo(2);
+
+            new AccountBuilder().agreeToTermsOfService().useKeyPair(firstKey).create(session);
+            assertThat(ca.accountCount()).as("same key again").isEqualTo(2);
+            first.changeKey(KeyPairUtils.createKeyPair());
+            assertThat(ca.accountCount()).as("after key rollover").isEqualTo(2);
+            first.deactivate();
+            assertThat(ca.accountCount()).as("after deactivation").isEqualTo(2);
         }
     }
 
