@@ -3,6 +3,7 @@ package io.jamesacme.smime.acme;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -47,9 +48,9 @@ public class CertificateOrderService {
         this.clock = clock;
         this.nodeId = configuration.nodeId();
         OrderSteps steps = new OrderSteps(configuration, accounts, store, certificateFiles, clock);
-        this.engine = new OrderEngine(store, steps, configuration.retry(), accounts,
+        this.engine = new OrderEngine(store, steps, configuration.retry(),
             configuration.provisioning().interval(), configuration.provisioning().concurrency(),
-            configuration.acmeTimeout(), clock, nodeId, this::request);
+            configuration.leaseDuration(), clock, nodeId, this::request);
     }
 
     /**
@@ -122,6 +123,11 @@ public class CertificateOrderService {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /** Returns how long a lease on an order lasts without renewal. */
+    public Duration leaseDuration() {
+        return engine.leaseDuration();
     }
 
     private Instant notAfter(OrderRecord stored) {

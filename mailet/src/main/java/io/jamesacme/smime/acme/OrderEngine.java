@@ -16,9 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import org.shredzone.acme4j.Authorization;
-import org.shredzone.acme4j.Order;
-import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +24,6 @@ import io.jamesacme.smime.acme.OrderSteps.OrderFailedException;
 import io.jamesacme.smime.acme.OrderSteps.OrderRestartException;
 import io.jamesacme.smime.state.ConcurrentUpdateException;
 import io.jamesacme.smime.state.OrderRecord;
-import io.jamesacme.smime.state.OrderState;
 import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.state.StateStoreException;
 
@@ -53,9 +49,8 @@ final class OrderEngine {
     private static final Duration STORE_ERROR_DELAY = Duration.ofSeconds(5);
 
     private final StateStore store;
-    private final OrderSteps steps;
+    private final StepRunner steps;
     private final RetryPolicy retryPolicy;
-    private final AccountManager accounts;
     private final Duration failedRetryDelay;
     private final Clock clock;
     private final String nodeId;
@@ -71,20 +66,16 @@ final class OrderEngine {
      *     recorded as the failed order's retry time
      * @param newOrder starts a new order for an address, after an order that must be replaced
      */
-    OrderEngine(StateStore store, OrderSteps steps, RetryPolicy retryPolicy, AccountManager accounts,
-                Duration failedRetryDelay, int threads, Duration acmeTimeout, Clock clock,
-                String nodeId, Consumer<String> newOrder) {
+    OrderEngine(StateStore store, StepRunner steps, RetryPolicy retryPolicy, Duration failedRetryDelay,
+                int threads, Duration leaseDuration, Clock clock, String nodeId, Consumer<String> newOrder) {
         this.store = store;
         this.steps = steps;
         this.retryPolicy = retryPolicy;
-        this.accounts = accounts;
         this.failedRetryDelay = failedRetryDelay;
         this.clock = clock;
         this.nodeId = nodeId;
         this.newOrder = newOrder;
-        // A step makes a few requests, each bounded by acme.timeout; the lease outlasts several.
-        Duration sixRequests = acmeTimeout.multipliedBy(6);
-        this.leaseDuration = sixRequests.compareTo(Duration.ofMinutes(2)) > 0 ? sixRequests : Duration.ofMinutes(2);
+        this.leaseDuration = leaseDuration;
         AtomicInteger counter = new AtomicInteger();
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(threads, runnable -> {
             Thread thread = new Thread(runnable, "acme-smime-order-" + counter.incrementAndGet());
@@ -245,34 +236,9 @@ final class OrderEngine {
         }
         LOGGER.error("Order {} for {} failed in state {}: {}", record.orderUrl().orElse(record.id()),
             record.address(), record.state(), reason, cause);
-        if (record.orderUrl().isPresent() && record.state().compareTo(OrderState.VALID) < 0) {
-            deactivatePendingAuthorization(record);
-        }
+        steps.abandon(record);
         releaseLease(record.id());
         return Optional.empty();
-    }
-
-    /**
-     * Deactivates the authorization of a failed order, so that the CA stops waiting for an
-     * answer that will not come. A failure here is logged and changes nothing else.
-     */
-    private void deactivatePendingAuthorization(OrderRecord record) {
-        try {
-            ExtensionClassLoader.<Void, AcmeException>call(() -> {
-                Order order = accounts.login().bindOrder(OrderSteps.url(record.orderUrl().get()));
-                for (Authorization authorization : order.getAuthorizations()) {
-                    if (authorization.getStatus() == Status.PENDING) {
-                        authorization.deactivate();
-                        LOGGER.info("Deactivated authorization {} of failed order {} for {}",
-                            authorization.getLocation(), record.orderUrl().get(), record.address());
-                    }
-                }
-                return null;
-            });
-        } catch (AcmeException | RuntimeException e) {
-            LOGGER.warn("Deactivating the authorization of failed order {} for {} failed: {}",
-                record.orderUrl().get(), record.address(), e.toString());
-        }
     }
 
     private boolean holdLease(String id, Instant now) {
@@ -295,6 +261,19 @@ final class OrderEngine {
 
     static String leaseName(String orderId) {
         return "order:" + orderId;
+    }
+
+    /** The steps of the orders; {@link OrderSteps} with a CA, a script in tests. */
+    interface StepRunner {
+        /**
+         * Runs the step of the record's state and writes its result.
+         *
+         * @return the delay before the next step, or empty once the order has ended
+         */
+        Optional<Duration> run(OrderRecord record) throws AcmeException, IOException, OrderFailedException;
+
+        /** Cleans up at the CA after the order failed; failures are logged, not raised. */
+        void abandon(OrderRecord failed);
     }
 
     /** The scheduling of one order on this node. */

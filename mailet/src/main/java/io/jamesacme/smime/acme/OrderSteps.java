@@ -14,7 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.shredzone.acme4j.Authorization;
 import org.shredzone.acme4j.Certificate;
@@ -45,7 +47,7 @@ import io.jamesacme.smime.state.StateStore;
  * {@link OrderState#ANSWERED} on whichever node receives it, so that step only checks the
  * timeout here.
  */
-final class OrderSteps {
+final class OrderSteps implements OrderEngine.StepRunner {
     private static final Logger LOGGER = LoggerFactory.getLogger(OrderSteps.class);
 
     /** The identifier type of RFC 8823. */
@@ -61,12 +63,16 @@ final class OrderSteps {
      * node stopped in between, and whether the response left is unknown.
      */
     static final Duration RESPONSE_GRACE = Duration.ofSeconds(30);
+    /** Time between two requests for the authorization's status while the challenge mail is awaited. */
+    static final Duration CA_CHECK_WHILE_WAITING = Duration.ofSeconds(15);
 
     private final AcmeSmimeConfiguration configuration;
     private final AccountManager accounts;
     private final StateStore store;
     private final CertificateFiles certificateFiles;
     private final Clock clock;
+    /** When each order waiting for its challenge mail last asked the CA, by order id. */
+    private final Map<String, Instant> lastCaCheck = new ConcurrentHashMap<>();
 
     OrderSteps(AcmeSmimeConfiguration configuration, AccountManager accounts, StateStore store,
                CertificateFiles certificateFiles, Clock clock) {
@@ -83,7 +89,11 @@ final class OrderSteps {
      * @return the delay before the order's next step, or empty once the order is stored
      * @throws OrderFailedException when the order cannot go on
      */
-    Optional<Duration> run(OrderRecord record) throws AcmeException, IOException, OrderFailedException {
+    @Override
+    public Optional<Duration> run(OrderRecord record) throws AcmeException, IOException, OrderFailedException {
+        if (record.state() != OrderState.AUTHORIZATION_FETCHED) {
+            lastCaCheck.remove(record.id());
+        }
         return switch (record.state()) {
             case CREATED -> record.orderUrl().isEmpty() ? createAtCa(record) : fetchAuthorization(record);
             case AUTHORIZATION_FETCHED -> awaitChallengeMail(record);
@@ -95,6 +105,33 @@ final class OrderSteps {
             case ISSUED -> storeCertificate(record);
             case STORED, FAILED -> Optional.empty();
         };
+    }
+
+    /**
+     * Deactivates the pending authorization of a failed order, so that the CA stops waiting for
+     * an answer that will not come and no later answer can validate it.
+     */
+    @Override
+    public void abandon(OrderRecord failed) {
+        if (failed.orderUrl().isEmpty() || failed.state().compareTo(OrderState.VALID) >= 0) {
+            return;
+        }
+        try {
+            ExtensionClassLoader.<Void, AcmeException>call(() -> {
+                Order order = accounts.login().bindOrder(url(failed.orderUrl().get()));
+                for (Authorization authorization : order.getAuthorizations()) {
+                    if (authorization.getStatus() == Status.PENDING) {
+                        authorization.deactivate();
+                        LOGGER.info("Deactivated authorization {} of failed order {} for {}",
+                            authorization.getLocation(), failed.orderUrl().get(), failed.address());
+                    }
+                }
+                return null;
+            });
+        } catch (AcmeException | RuntimeException e) {
+            LOGGER.warn("Deactivating the authorization of failed order {} for {} failed: {}",
+                failed.orderUrl().get(), failed.address(), e.toString());
+        }
     }
 
     private Optional<Duration> createAtCa(OrderRecord record) throws AcmeException {
@@ -144,12 +181,44 @@ final class OrderSteps {
     }
 
     private Optional<Duration> awaitChallengeMail(OrderRecord record) throws OrderFailedException {
+        Instant now = clock.instant();
         Instant deadline = record.updatedAt().plus(configuration.challengeTimeout());
-        if (clock.instant().isAfter(deadline)) {
+        if (now.isAfter(deadline)) {
+            lastCaCheck.remove(record.id());
             throw new OrderFailedException("no authentic challenge mail was answered within "
                 + configuration.challengeTimeout());
         }
+        Instant lastCheck = lastCaCheck.computeIfAbsent(record.id(), id -> now);
+        if (!now.isBefore(lastCheck.plus(CA_CHECK_WHILE_WAITING))) {
+            lastCaCheck.put(record.id(), now);
+            checkAuthorizationPending(record);
+        }
         return Optional.of(MAIL_POLL);
+    }
+
+    /**
+     * Fails the order when the CA has ended its authorization, by expiry or deactivation, while
+     * the challenge mail is awaited. A failed request is left for the next check.
+     */
+    private void checkAuthorizationPending(OrderRecord record) throws OrderFailedException {
+        Status status;
+        try {
+            Order order = fetchOrder(record);
+            status = order.getStatus();
+            if (status == Status.PENDING) {
+                Authorization authorization = ExtensionClassLoader.call(order::getAuthorizations).get(0);
+                status = ExtensionClassLoader.call(authorization::getStatus);
+            }
+        } catch (AcmeException | RuntimeException e) {
+            LOGGER.debug("Checking the authorization of order {} for {} failed; the next check is in {}",
+                record.orderUrl().orElse(record.id()), record.address(), CA_CHECK_WHILE_WAITING, e);
+            return;
+        }
+        if (status != Status.PENDING) {
+            lastCaCheck.remove(record.id());
+            throw new OrderFailedException("the CA ended the authorization (" + status
+                + ") before the challenge mail was answered");
+        }
     }
 
     private Optional<Duration> awaitResponse(OrderRecord record) throws OrderRestartException {

@@ -39,6 +39,8 @@ import io.jamesacme.smime.certificate.CertificateKeyType;
  * @param acmeTimeout the network timeout of each request to the CA
  * @param nodeId the name of this James node in leases and challenge claims, unique among the
  *     nodes that share a state store and the same across restarts of the node
+ * @param leaseDuration how long a node's lease on an order lasts without renewal, so how soon
+ *     another node takes over the orders of a node that stopped
  */
 public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings> trustStore,
                                      Optional<URI> contact, boolean termsOfServiceAgreed,
@@ -47,7 +49,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
                                      PassphraseSource passphraseSource, Duration triggerDelay,
                                      Duration challengeTimeout, AuthenticitySettings authenticity,
                                      StorageSettings storage, RetryPolicy retry, Duration acmeTimeout,
-                                     String nodeId) {
+                                     String nodeId, Duration leaseDuration) {
 
     /** The name of the configuration file in James' {@code conf/} folder, without extension. */
     public static final String FILE_NAME = "acme-smime";
@@ -73,6 +75,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static final String RETRY_INITIAL_BACKOFF = "retry.initial-backoff";
     public static final String RETRY_MAX_BACKOFF = "retry.max-backoff";
     public static final String NODE_ID = "cluster.node-id";
+    public static final String LEASE_DURATION = "cluster.lease-duration";
 
     /** The largest number of orders run at once; more would only queue at the CA. */
     static final int MAX_CONCURRENCY = 64;
@@ -84,6 +87,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static AcmeSmimeConfiguration from(Configuration configuration, Path baseDirectory,
                                               Function<String, Optional<String>> environment) {
         ParameterReader reader = new ParameterReader(configuration);
+        Duration acmeTimeout = reader.positiveDuration(ACME_TIMEOUT, Duration.ofSeconds(30));
         Path storageDirectory = baseDirectory.resolve(reader.string(STORAGE_DIRECTORY).orElse("var/acme-smime"));
         return new AcmeSmimeConfiguration(
             directory(reader),
@@ -109,8 +113,24 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
             new RetryPolicy(reader.intInRange(RETRY_MAX_ATTEMPTS, 5, 1, 100),
                 reader.positiveDuration(RETRY_INITIAL_BACKOFF, Duration.ofSeconds(30)),
                 reader.positiveDuration(RETRY_MAX_BACKOFF, Duration.ofHours(1))),
-            reader.positiveDuration(ACME_TIMEOUT, Duration.ofSeconds(30)),
-            nodeId(reader, baseDirectory));
+            acmeTimeout,
+            nodeId(reader, baseDirectory),
+            leaseDuration(reader, acmeTimeout));
+    }
+
+    /**
+     * Reads the lease duration. A step of an order makes a few requests of up to
+     * {@code acme.timeout} each, and the lease is renewed between steps, so a lease shorter than
+     * two timeouts could run out while its node is still working.
+     */
+    private static Duration leaseDuration(ParameterReader reader, Duration acmeTimeout) {
+        Duration lease = reader.positiveDuration(LEASE_DURATION, Duration.ofMinutes(2));
+        Duration minimum = acmeTimeout.multipliedBy(2);
+        if (lease.compareTo(minimum) < 0) {
+            throw new InvalidConfigurationException(LEASE_DURATION, reader.string(LEASE_DURATION).orElse(""),
+                "expected at least twice " + ACME_TIMEOUT + " (" + minimum.toSeconds() + " s)");
+        }
+        return lease;
     }
 
     /**

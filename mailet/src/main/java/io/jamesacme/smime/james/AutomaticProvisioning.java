@@ -25,8 +25,8 @@ import io.jamesacme.smime.store.CertificateStatus;
 /**
  * Resumes the orders that were active when James stopped, and orders a certificate for every
  * hosted user without a valid one. Both start after {@code provisioning.initial-delay}. The
- * resume then runs every {@value #RESUME_INTERVAL_SECONDS} s, so that the orders of a stopped
- * node are taken over once their leases run out; the provisioning scan runs every
+ * resume then runs every half {@code cluster.lease-duration}, so that the orders of a stopped
+ * node are taken over soon after their leases run out; the provisioning scan runs every
  * {@code provisioning.interval}, and {@code provisioning.enabled=false} turns it off.
  *
  * <p>A scan holds the lease {@value #SCAN_LEASE} in the state store, so when several nodes share
@@ -38,7 +38,6 @@ public class AutomaticProvisioning implements UserDefinedStartable {
     private static final Logger LOGGER = LoggerFactory.getLogger(AutomaticProvisioning.class);
 
     static final String SCAN_LEASE = "provisioning-scan";
-    static final long RESUME_INTERVAL_SECONDS = 60;
     /** How long a scan's lease lasts if its node dies during the scan. */
     private static final Duration SCAN_LEASE_DURATION = Duration.ofMinutes(10);
 
@@ -47,6 +46,7 @@ public class AutomaticProvisioning implements UserDefinedStartable {
     private final UsersRepository users;
     private final StateStore store;
     private final Clock clock;
+    private final Duration resumeInterval;
 
     @Inject
     public AutomaticProvisioning(AcmeSmimeConfiguration configuration, CertificateOrderService orders,
@@ -56,6 +56,7 @@ public class AutomaticProvisioning implements UserDefinedStartable {
         this.users = users;
         this.store = store;
         this.clock = Clock.systemUTC();
+        this.resumeInterval = configuration.leaseDuration().dividedBy(2);
     }
 
     @Override
@@ -66,8 +67,8 @@ public class AutomaticProvisioning implements UserDefinedStartable {
             return thread;
         });
         long initialDelay = settings.initialDelay().toMillis();
-        scheduler.scheduleWithFixedDelay(this::resumeSafely, initialDelay,
-            TimeUnit.SECONDS.toMillis(RESUME_INTERVAL_SECONDS), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::resumeSafely, initialDelay, resumeInterval.toMillis(),
+            TimeUnit.MILLISECONDS);
         if (!settings.enabled()) {
             LOGGER.info("Automatic S/MIME provisioning is disabled; active orders resume after {}",
                 settings.initialDelay());
@@ -86,8 +87,8 @@ public class AutomaticProvisioning implements UserDefinedStartable {
                 LOGGER.debug("{} active orders in the state store", active);
             }
         } catch (RuntimeException e) {
-            LOGGER.error("Resuming the active S/MIME orders failed; the next attempt runs in {} s",
-                RESUME_INTERVAL_SECONDS, e);
+            LOGGER.error("Resuming the active S/MIME orders failed; the next attempt runs in {}",
+                resumeInterval, e);
         }
     }
 

@@ -244,6 +244,22 @@ class FileStateStoreTest extends StateStoreContract {
     }
 
     @Test
+    void storedOrderMissingFromIndexIsRepaired() throws Exception {
+        OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        OrderRecord stored = store.update(first.stored(NOW.plusSeconds(1)));
+        // The state of a crash after the order became STORED and before the index named it.
+        Path index = single(folder.resolve("addresses"));
+        AddressIndex withoutStored = new AddressIndex(ALICE, first.id(), Optional.empty(), Optional.empty());
+        Files.write(index, FileRecordIo.encode("test", FileRecords.addressIndex(withoutStored)));
+        store.close();
+
+        store = openSameStore();
+
+        assertThat(store.latestStoredOrder(ALICE)).contains(stored);
+        assertThat(store.latestOrder(ALICE)).contains(stored);
+    }
+
+    @Test
     void orderIdMustBeAFileName() {
         assertThatThrownBy(() -> store.createOrder("../account", ALICE, NOW))
             .isInstanceOf(IllegalArgumentException.class)
