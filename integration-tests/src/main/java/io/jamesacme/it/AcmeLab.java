@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import io.jamesacme.testca.ChallengeSigning;
 import io.jamesacme.testca.ChallengeTiming;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The test CA (in this JVM) and a James 3.8.1 child process with the extension, wired to each
  * other on loopback. The CA delivers challenge mails to James by SMTP and reads the responses from
- * its own James mailbox, {@value #CA_ADDRESS}, over IMAP.
+ * its own James mailbox, {@value #CA_ADDRESS}, over IMAP. It is a one-node {@link AcmeCluster}.
  */
 public final class AcmeLab implements AutoCloseable {
 
@@ -32,15 +32,11 @@ public final class AcmeLab implements AutoCloseable {
     public static final String CA_ADDRESS = "acme-ca@" + CA_DOMAIN;
 
     private static final Logger LOGGER = LoggerFactory.getLogger(AcmeLab.class);
-    private static final Duration JAMES_START_TIMEOUT = Duration.ofSeconds(120);
-    private static final Duration STATUS_POLL_INTERVAL = Duration.ofMillis(500);
 
-    private final TestCa ca;
-    private final JamesServer james;
+    private final AcmeCluster cluster;
 
-    private AcmeLab(TestCa ca, JamesServer james) {
-        this.ca = ca;
-        this.james = james;
+    private AcmeLab(AcmeCluster cluster) {
+        this.cluster = cluster;
     }
 
     public static Builder builder(Path workDirectory) {
@@ -48,25 +44,74 @@ public final class AcmeLab implements AutoCloseable {
     }
 
     public TestCa ca() {
-        return ca;
+        return cluster.ca();
     }
 
+    /** Returns the current James process, which {@link #restartJames()} replaces. */
     public JamesServer james() {
-        return james;
+        return cluster.node(1);
     }
 
     public WebAdminClient webAdmin() {
-        return james.webAdmin();
+        return james().webAdmin();
+    }
+
+    /**
+     * Creates a hosted domain and remembers it for {@link #restartJames()}. A domain created with
+     * {@code webAdmin().createDomain} directly is lost at a restart.
+     */
+    public void createDomain(String domain) {
+        cluster.createDomain(domain);
+    }
+
+    /**
+     * Creates a user and remembers it with its password for {@link #restartJames()}. A user
+     * created with {@code webAdmin().createUser} directly is lost at a restart.
+     */
+    public void createUser(String address, String password) {
+        cluster.createUser(address, password);
+    }
+
+    /**
+     * Starts James again after {@code james().kill()} or after it halted itself, on the same
+     * working directory, ports, {@code conf/} and {@code var/}, and creates again every domain and
+     * user made with {@link #createDomain} and {@link #createUser}, the CA's mailbox with its
+     * password included. Remove a system property that made James halt
+     * ({@code james().workingDirectory().removeSystemProperty}) before calling this.
+     *
+     * <p>The memory app of James 3.8.1 keeps the following in memory only, so a restart loses it:
+     * <ul>
+     *   <li>hosted domains and users, except the default domain {@code localhost} of
+     *       {@code domainlist.xml};
+     *   <li>mailboxes and their messages, the CA's INBOX too, so {@link TestCa#responsesReceived}
+     *       counts only the responses that arrived after the restart;
+     *   <li>mails in the mail queues ({@code MemoryMailQueueModule}), such as a challenge mail
+     *       accepted over SMTP but not yet processed;
+     *   <li>the mails of the sample's {@code memory://} repositories, such as
+     *       {@code var/mail/error/} and {@code var/mail/acme-smime-unanswered/}.
+     * </ul>
+     * {@code HarnessRestartIT} checks the loss of domains and mailbox messages. The loss of a
+     * relay mail waiting in the {@code outgoing} queue and of a mail in
+     * {@code var/mail/acme-smime-unanswered/} was measured once with this harness, not by a test.
+     * Files under the working directory survive: {@code conf/} and the extension's store
+     * {@code var/acme-smime} (account key and URL, status files, certificates, the file state
+     * store). The CA keeps its accounts, orders and request log, since it runs in this JVM.
+     *
+     * @return the new James process
+     * @throws IllegalStateException if James is still running
+     */
+    public JamesServer restartJames() throws IOException {
+        return cluster.restartNode(1);
     }
 
     /** Returns the path of a user's PKCS#12 file in the extension's default store. */
     public Path keyStoreOf(String address) {
-        return james.workingDirectory().certificatesDirectory().resolve(address + ".p12");
+        return cluster.keyStoreOf(1, address);
     }
 
     /** Returns the path of a user's PEM certificate chain in the extension's default store. */
     public Path chainPemOf(String address) {
-        return james.workingDirectory().certificatesDirectory().resolve(address + ".chain.pem");
+        return cluster.chainPemOf(1, address);
     }
 
     /**
@@ -76,19 +121,7 @@ public final class AcmeLab implements AutoCloseable {
      * @throws Polling.PollingTimeoutException when {@code timeout} passes first
      */
     public CertificateStatus awaitValidCertificate(String address, Duration timeout) {
-        CertificateStatus[] last = new CertificateStatus[1];
-        return Polling.await("a valid certificate for " + address, timeout, STATUS_POLL_INTERVAL,
-                () -> {
-                    Optional<CertificateStatus> status = webAdmin().certificateStatus(address);
-                    status.ifPresent(value -> last[0] = value);
-                    if (status.isPresent() && status.get().isFailed()) {
-                        throw new IllegalStateException("Certificate order for " + address + " failed: "
-                                + status.get().json() + System.lineSeparator() + james.describeLog());
-                    }
-                    return status.filter(CertificateStatus::isValid);
-                },
-                () -> (last[0] == null ? "no status (404)" : last[0].json()) + System.lineSeparator()
-                        + james.describeLog());
+        return cluster.awaitValidCertificate(1, address, timeout);
     }
 
     /**
@@ -97,13 +130,7 @@ public final class AcmeLab implements AutoCloseable {
      */
     @Override
     public void close() {
-        try {
-            ca.close();
-        } catch (Exception e) {
-            LOGGER.warn("Failed to stop the test CA", e);
-        } finally {
-            james.close();
-        }
+        cluster.close();
     }
 
     /** Options of an {@link AcmeLab}; every duration has a default sized for tests. */
@@ -121,6 +148,8 @@ public final class AcmeLab implements AutoCloseable {
         private Duration provisioningInitialDelay = Duration.ofSeconds(1);
         private final Map<String, String> acmeSettings = new LinkedHashMap<>();
         private final Map<String, String> mailetParameters = new LinkedHashMap<>();
+        private final Map<String, String> systemProperties = new LinkedHashMap<>();
+        private TestDatabaseSettings postgres;
 
         private Builder(Path workDirectory) {
             this.workDirectory = workDirectory;
@@ -207,20 +236,76 @@ public final class AcmeLab implements AutoCloseable {
         }
 
         /**
+         * Sets {@code storage.type=postgresql} with this database on every node. The password goes
+         * to {@code database-password.txt} (mode 0600) in the work directory, which
+         * {@code storage.postgresql.password.source} names. An {@link #acmeSetting} of the same
+         * key wins.
+         */
+        public Builder postgresStore(String jdbcUrl, String user, String password) {
+            this.postgres = new TestDatabaseSettings(jdbcUrl, user, password);
+            return this;
+        }
+
+        /**
+         * Sets a JVM system property of every James node from its first start on, as
+         * {@link JamesWorkingDirectory#setSystemProperty} does. Remove it there before a restart
+         * that must run without it.
+         */
+        public Builder jamesSystemProperty(String name, String value) {
+            systemProperties.put(name, value);
+            return this;
+        }
+
+        /**
          * Lays out James, starts the CA and James, and creates the CA's domain and mailbox.
          * The CA starts first because James' configuration needs its directory URL and trust
          * store, and it connects to James only when it sends or reads mail.
          */
         public AcmeLab start() throws Exception {
+            return new AcmeLab(startNodes(1, 1));
+        }
+
+        /**
+         * Lays out {@code nodeCount} James nodes that share the PostgreSQL store of
+         * {@link #postgresStore}, starts the CA and the nodes one after the other, and creates the
+         * CA's domain and mailbox on each. Node {@code n} lives in {@code <work>/james-<n>}.
+         *
+         * @param mailNode the node (1 to {@code nodeCount}) the CA mails its challenges to and
+         *     reads the responses from
+         * @throws IllegalStateException if {@link #postgresStore} was not set
+         */
+        public AcmeCluster startCluster(int nodeCount, int mailNode) throws Exception {
+            if (nodeCount < 2) {
+                throw new IllegalArgumentException("Invalid node count " + nodeCount
+                        + ": a cluster needs at least 2 nodes. Use start() for one node.");
+            }
+            if (postgres == null) {
+                throw new IllegalStateException("Nodes of a cluster share one store: call postgresStore(...) first");
+            }
+            return startNodes(nodeCount, mailNode);
+        }
+
+        private AcmeCluster startNodes(int nodeCount, int mailNode) throws Exception {
+            if (mailNode < 1 || mailNode > nodeCount) {
+                throw new IllegalArgumentException("Invalid mail node " + mailNode + ": nodes are numbered 1 to "
+                        + nodeCount);
+            }
             Files.createDirectories(workDirectory);
-            JamesWorkingDirectory jamesDirectory = JamesWorkingDirectory.create(layout, workDirectory.resolve("james"));
+            FreePorts freePorts = new FreePorts();
+            List<JamesWorkingDirectory> directories = new ArrayList<>();
+            for (int number = 1; number <= nodeCount; number++) {
+                String name = nodeCount == 1 ? "james" : "james-" + number;
+                directories.add(JamesWorkingDirectory.create(layout, workDirectory.resolve(name), freePorts,
+                        directories.isEmpty() ? null : directories.get(0)));
+            }
+            JamesWorkingDirectory mailDirectory = directories.get(mailNode - 1);
             String caPassword = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
 
             TestCaConfig.Builder caConfig = TestCaConfig.builder()
                     .httpsPort(0)
                     .stateDirectory(workDirectory.resolve("ca"))
-                    .smtp("127.0.0.1", submitWithSmtpAuth ? jamesDirectory.submissionPort() : jamesDirectory.smtpPort())
-                    .imap("127.0.0.1", jamesDirectory.imapPort(), CA_ADDRESS, caPassword)
+                    .smtp("127.0.0.1", submitWithSmtpAuth ? mailDirectory.submissionPort() : mailDirectory.smtpPort())
+                    .imap("127.0.0.1", mailDirectory.imapPort(), CA_ADDRESS, caPassword)
                     .caAddress(CA_ADDRESS)
                     .challengeTiming(challengeTiming)
                     .challengeSigning(challengeSigning)
@@ -229,23 +314,30 @@ public final class AcmeLab implements AutoCloseable {
                 caConfig.smtpAuth(CA_ADDRESS, caPassword);
             }
             TestCa ca = TestCa.start(caConfig.build());
-            JamesServer james = null;
+            List<JamesServer> nodes = new ArrayList<>();
             try {
-                jamesDirectory.configureAcme(acmeProperties(ca));
-                for (Map.Entry<String, String> parameter : mailetParameters.entrySet()) {
-                    jamesDirectory.setChallengeMailetParameter(parameter.getKey(), parameter.getValue());
+                Map<String, String> properties = acmeProperties(ca);
+                for (JamesWorkingDirectory directory : directories) {
+                    directory.configureAcme(properties);
+                    for (Map.Entry<String, String> parameter : mailetParameters.entrySet()) {
+                        directory.setChallengeMailetParameter(parameter.getKey(), parameter.getValue());
+                    }
+                    for (Map.Entry<String, String> property : systemProperties.entrySet()) {
+                        directory.setSystemProperty(property.getKey(), property.getValue());
+                    }
                 }
-                james = JamesServer.start(layout, jamesDirectory, JAMES_START_TIMEOUT);
-                james.webAdmin().createDomain(CA_DOMAIN);
-                james.webAdmin().createUser(CA_ADDRESS, caPassword);
-                LOGGER.info("ACME lab ready: CA {} (timing {}, signing {}{}), James in {}", ca.directoryUrl(),
-                        challengeTiming, challengeSigning, submitWithSmtpAuth ? ", SMTP AUTH" : "",
-                        jamesDirectory.directory());
-                return new AcmeLab(ca, james);
+                for (JamesWorkingDirectory directory : directories) {
+                    nodes.add(JamesServer.start(layout, directory, AcmeCluster.JAMES_START_TIMEOUT));
+                }
+                AcmeCluster cluster = new AcmeCluster(ca, nodes, mailNode);
+                cluster.createDomain(CA_DOMAIN);
+                cluster.createUser(CA_ADDRESS, caPassword);
+                LOGGER.info("ACME lab ready: CA {} (timing {}, signing {}{}), {} James node(s) in {}, CA mails node {}",
+                        ca.directoryUrl(), challengeTiming, challengeSigning, submitWithSmtpAuth ? ", SMTP AUTH" : "",
+                        nodeCount, workDirectory, mailNode);
+                return cluster;
             } catch (Exception | Error e) {
-                if (james != null) {
-                    james.close();
-                }
+                nodes.forEach(JamesServer::close);
                 ca.close();
                 throw e;
             }
@@ -278,8 +370,25 @@ public final class AcmeLab implements AutoCloseable {
             properties.put("ca.dkim.key-source", "file:" + keyRecords);
             properties.put("ca.smime.trust-anchors", ca.rootCertificatePem().toAbsolutePath().toString());
             properties.put("ca.trusted-sender.smtp-user", CA_ADDRESS);
+            if (postgres != null) {
+                Path passwordFile = workDirectory.resolve("database-password.txt").toAbsolutePath();
+                Files.writeString(passwordFile, postgres.password() + "\n", StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+                properties.put("storage.type", "postgresql");
+                properties.put("storage.postgresql.url", postgres.jdbcUrl());
+                properties.put("storage.postgresql.user", postgres.user());
+                properties.put("storage.postgresql.password.source", "file:" + passwordFile);
+            }
             properties.putAll(acmeSettings);
             return properties;
+        }
+    }
+
+    /** Connection settings of the PostgreSQL store that {@link Builder#postgresStore} sets. */
+    private record TestDatabaseSettings(String jdbcUrl, String user, String password) {
+        @Override
+        public String toString() {
+            return "TestDatabaseSettings[jdbcUrl=" + jdbcUrl + ", user=" + user + "]";
         }
     }
 }

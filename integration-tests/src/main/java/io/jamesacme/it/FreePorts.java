@@ -7,7 +7,10 @@ import java.net.ServerSocket;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Picks TCP ports that are free on 127.0.0.1. */
+/**
+ * Picks TCP ports that are free on 127.0.0.1. Working directories that must not collide, such
+ * as the nodes of an {@link AcmeCluster}, share one instance.
+ */
 final class FreePorts {
 
     private final Set<Integer> handedOut = new HashSet<>();

@@ -6,12 +6,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +25,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Apache James 3.8.1 (memory app) running as a child JVM in a {@link JamesWorkingDirectory}.
- * Standard output and error go to {@code james.log} in that directory. A JVM shutdown hook
- * destroys the process if {@link #close()} was never called.
+ * Standard output and error are appended to {@code james.log} in that directory, so the log
+ * keeps every run of that directory. Each run starts after a line {@value #START_MARKER} with the
+ * start time and the system properties of {@link JamesWorkingDirectory#setSystemProperty}. A
+ * JVM shutdown hook destroys the process if {@link #close()} was never called.
+ *
+ * <p>One instance is one process. {@link #kill()} stops it hard, and {@link #awaitExit} waits for
+ * a process that stops itself. {@link #restart} then starts a new process on the same working
+ * directory, with the same ports, {@code conf/} and {@code var/}.
  */
 public final class JamesServer implements AutoCloseable {
 
@@ -30,15 +40,22 @@ public final class JamesServer implements AutoCloseable {
     private static final String MAIN_CLASS = "org.apache.james.MemoryJamesServerMain";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
     private static final int LOG_TAIL_LINES = 80;
+    /** Start of the line that {@link #start} appends to james.log before each process starts. */
+    public static final String START_MARKER = "==== io.jamesacme.it.JamesServer: starting James";
 
+    private final ProjectLayout layout;
     private final JamesWorkingDirectory workingDirectory;
     private final Process process;
+    private final long logOffset;
     private final Thread shutdownHook;
     private final WebAdminClient webAdmin;
 
-    private JamesServer(JamesWorkingDirectory workingDirectory, Process process) {
+    private JamesServer(ProjectLayout layout, JamesWorkingDirectory workingDirectory, Process process,
+                        long logOffset) {
+        this.layout = layout;
         this.workingDirectory = workingDirectory;
         this.process = process;
+        this.logOffset = logOffset;
         this.shutdownHook = new Thread(this::destroy, "stop-james-" + process.pid());
         this.webAdmin = new WebAdminClient(URI.create("http://127.0.0.1:" + workingDirectory.webAdminPort()));
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -46,7 +63,8 @@ public final class JamesServer implements AutoCloseable {
 
     /**
      * Starts James from {@code workingDirectory} with the James classpath of {@code layout} and
-     * waits until WebAdmin responds.
+     * waits until WebAdmin responds. The directory may hold the files of an earlier run, whose
+     * process must have exited. James then reuses its {@code var/} and appends to its log.
      *
      * @throws IllegalStateException if James exits or does not answer within {@code startTimeout};
      *     the message contains the end of james.log
@@ -67,12 +85,24 @@ public final class JamesServer implements AutoCloseable {
                 StandardCharsets.UTF_8);
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "@" + argumentFile, MAIN_CLASS)
+        List<String> command = new ArrayList<>(List.of(java.toString(), "@" + argumentFile));
+        // On the command line rather than in the argument file, which would need its own quoting.
+        workingDirectory.systemProperties().forEach((name, value) -> command.add("-D" + name + "=" + value));
+        command.add(MAIN_CLASS);
+
+        Path log = workingDirectory.logFile();
+        String systemProperties = workingDirectory.systemProperties().isEmpty() ? ""
+                : " with system properties " + workingDirectory.systemProperties();
+        Files.writeString(log, START_MARKER + " at " + Instant.now() + systemProperties + " ===="
+                        + System.lineSeparator(),
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        long logOffset = Files.size(log);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(workingDirectory.logFile().toFile());
-        LOGGER.info("Starting James in {} (log: {})", directory, workingDirectory.logFile());
-        JamesServer server = new JamesServer(workingDirectory, builder.start());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        LOGGER.info("Starting James in {} (log: {}){}", directory, log, systemProperties);
+        JamesServer server = new JamesServer(layout, workingDirectory, builder.start(), logOffset);
         try {
             server.awaitWebAdmin(startTimeout);
         } catch (RuntimeException e) {
@@ -113,6 +143,71 @@ public final class JamesServer implements AutoCloseable {
                 + " within " + timeout.toSeconds() + " s. " + describeLog());
     }
 
+    /**
+     * Starts a new James process on this server's working directory, with the same ports,
+     * {@code conf/} and {@code var/}, and with the system properties set on the working directory
+     * at this moment. This instance stays the stopped process.
+     *
+     * @throws IllegalStateException if this process is still running. Call {@link #kill()} or
+     *     {@link #awaitExit} first.
+     */
+    public JamesServer restart(Duration startTimeout) throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("James (pid " + process.pid() + ") is still running."
+                    + " Stop it with kill() or wait for it with awaitExit() before restarting.");
+        }
+        removeShutdownHook();
+        return start(layout, workingDirectory, startTimeout);
+    }
+
+    /**
+     * Kills James with SIGKILL ({@link Process#destroyForcibly()}) and waits until the process
+     * is gone. No shutdown hook of James runs, as after a power loss. Does nothing when the
+     * process already exited.
+     *
+     * @throws IllegalStateException if the process still exists after 20 s
+     */
+    public void kill() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("James (pid " + process.pid() + ") did not exit within "
+                            + STOP_TIMEOUT.toSeconds() + " s of SIGKILL");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for James (pid " + process.pid()
+                        + ") to exit", e);
+            }
+            LOGGER.info("James (pid {}) killed", process.pid());
+        }
+        removeShutdownHook();
+    }
+
+    /**
+     * Waits until James exits by itself, for example through {@code Runtime.halt}, and returns its
+     * exit code. A process killed by a signal returns 128 plus the signal number (137 for SIGKILL).
+     *
+     * @throws IllegalStateException if James still runs after {@code timeout}. The message
+     *     contains the end of james.log.
+     */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("James (pid " + process.pid() + ") still runs after "
+                        + timeout.toSeconds() + " s. " + describeLog());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for James (pid " + process.pid()
+                    + ") to exit", e);
+        }
+        removeShutdownHook();
+        LOGGER.info("James (pid {}) exited with code {}", process.pid(), process.exitValue());
+        return process.exitValue();
+    }
+
     public WebAdminClient webAdmin() {
         return webAdmin;
     }
@@ -141,10 +236,20 @@ public final class JamesServer implements AutoCloseable {
         return process.pid();
     }
 
-    /** Returns the current content of james.log. */
+    /** Returns the current content of james.log, with the output of every run of this directory. */
     public String log() {
         try {
             return Files.readString(workingDirectory.logFile(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to read " + workingDirectory.logFile(), e);
+        }
+    }
+
+    /** Returns the part of james.log that this process wrote, without the earlier runs. */
+    public String logOfThisRun() {
+        try (SeekableByteChannel channel = Files.newByteChannel(workingDirectory.logFile())) {
+            channel.position(logOffset);
+            return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("Failed to read " + workingDirectory.logFile(), e);
         }
@@ -176,6 +281,10 @@ public final class JamesServer implements AutoCloseable {
     @Override
     public void close() {
         destroy();
+        removeShutdownHook();
+    }
+
+    private void removeShutdownHook() {
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {

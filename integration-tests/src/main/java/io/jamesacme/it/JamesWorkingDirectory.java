@@ -13,6 +13,7 @@ import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,7 @@ public final class JamesWorkingDirectory {
     private static final List<String> PROTOCOL_FILES = List.of(
             "smtpserver.xml", "imapserver.xml", "lmtpserver.xml", "pop3server.xml", "managesieveserver.xml");
     private static final String LOOPBACK = "127.0.0.1";
+    private static final Pattern SYSTEM_PROPERTY_NAME = Pattern.compile("[A-Za-z0-9._-]+");
     /** Domain and selector of the DKIMSign mailet in the sample's acme-response processor. */
     public static final String RESPONSE_DKIM_DOMAIN = "example.test";
     public static final String RESPONSE_DKIM_SELECTOR = "acme-smime";
@@ -51,6 +53,7 @@ public final class JamesWorkingDirectory {
     private final int jmxPort;
     private final String pkcs12Passphrase;
     private final String responseDkimRecord;
+    private final Map<String, String> systemProperties = new LinkedHashMap<>();
 
     private JamesWorkingDirectory(Path directory, Map<String, Integer> portsByServer, int webAdminPort,
                                   int jmxPort, String pkcs12Passphrase, String responseDkimRecord) {
@@ -69,6 +72,18 @@ public final class JamesWorkingDirectory {
      * @param directory an empty or missing directory
      */
     public static JamesWorkingDirectory create(ProjectLayout layout, Path directory) throws IOException {
+        return create(layout, directory, new FreePorts(), null);
+    }
+
+    /**
+     * Creates a working directory like {@link #create(ProjectLayout, Path)}, taking its ports from
+     * {@code freePorts} so that directories created with the same instance never share a port.
+     *
+     * @param secretsFrom a directory whose PKCS#12 passphrase and response DKIM key this one
+     *     reuses, as the nodes of one cluster must; {@code null} generates new ones
+     */
+    static JamesWorkingDirectory create(ProjectLayout layout, Path directory, FreePorts freePorts,
+                                        JamesWorkingDirectory secretsFrom) throws IOException {
         layout.requireBuilt();
         Path absolute = directory.toAbsolutePath().normalize();
         Path conf = absolute.resolve("conf");
@@ -79,7 +94,6 @@ public final class JamesWorkingDirectory {
             Files.copy(jar, extensions.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
 
-        FreePorts freePorts = new FreePorts();
         Map<String, Integer> portsByServer = new LinkedHashMap<>();
         for (String file : PROTOCOL_FILES) {
             Path path = conf.resolve(file);
@@ -92,12 +106,18 @@ public final class JamesWorkingDirectory {
         int jmxPort = freePorts.next();
         setProperties(conf.resolve("jmx.properties"), Map.of("jmx.address", LOOPBACK, "jmx.port", String.valueOf(jmxPort)));
 
-        String passphrase = randomSecret();
+        String passphrase = secretsFrom == null ? randomSecret() : secretsFrom.pkcs12Passphrase;
         Path passphraseFile = conf.resolve("pkcs12-passphrase.txt");
         Files.writeString(passphraseFile, passphrase + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(passphraseFile, PosixFilePermissions.fromString("rw-------"));
 
-        String dkimRecord = createResponseSigningKey(conf);
+        String dkimRecord;
+        if (secretsFrom == null) {
+            dkimRecord = createResponseSigningKey(conf);
+        } else {
+            copyResponseSigningKey(secretsFrom.conf(), conf);
+            dkimRecord = secretsFrom.responseDkimRecord;
+        }
         return new JamesWorkingDirectory(absolute, portsByServer, webAdminPort, jmxPort, passphrase,
                 dkimRecord);
     }
@@ -124,6 +144,14 @@ public final class JamesWorkingDirectory {
         } catch (GeneralSecurityException e) {
             throw new IOException("Cannot create the DKIM key for responses", e);
         }
+    }
+
+    private static void copyResponseSigningKey(Path sourceConf, Path conf) throws IOException {
+        Path relative = Path.of("dkim", RESPONSE_DKIM_DOMAIN + ".pem");
+        Path keyFile = conf.resolve(relative);
+        Files.createDirectories(keyFile.getParent());
+        Files.copy(sourceConf.resolve(relative), keyFile, StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
     }
 
     /** TXT value of {@value #RESPONSE_DKIM_SELECTOR}._domainkey.{@value #RESPONSE_DKIM_DOMAIN}. */
@@ -155,6 +183,42 @@ public final class JamesWorkingDirectory {
         }
         Files.writeString(file, matcher.replaceFirst(Matcher.quoteReplacement(
                 "<" + name + ">" + value + "</" + name + ">")), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Sets a JVM system property of James for its next start from this directory. The property
+     * stays set for every later start until {@link #removeSystemProperty} removes it.
+     *
+     * <p>{@link JamesServer#start} passes it as {@code -Dname=value} on the command line, so it is
+     * set before any class loads, and {@code /proc/<pid>/cmdline} shows it. It does not go to
+     * {@code conf/jvm.properties}. James 3.8.1 loads that file ({@code -Dextra.props}) in the
+     * first statement of {@code MemoryJamesServerMain.main}, before it loads the extension, but
+     * the static initializer of that class has configured logback already, so logback never
+     * reads a property set there (measured with {@code logback.statusListenerClass}). A value in
+     * that file replaces a {@code -D} value of the same name.
+     *
+     * @param name letters, digits, dots, hyphens and underscores
+     * @param value any text without NUL characters. Characters outside ASCII arrive intact only
+     *     when the platform encoding ({@code sun.jnu.encoding}) can represent them.
+     */
+    public synchronized void setSystemProperty(String name, String value) {
+        requireSystemPropertyName(name);
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("Invalid value of system property " + name
+                    + ": it contains a NUL character, which a command line cannot carry");
+        }
+        systemProperties.put(name, value);
+    }
+
+    /** Removes a system property set with {@link #setSystemProperty}. Does nothing when it is not set. */
+    public synchronized void removeSystemProperty(String name) {
+        requireSystemPropertyName(name);
+        systemProperties.remove(name);
+    }
+
+    /** Returns the system properties that the next start of James passes, in the order they were first set. */
+    public synchronized Map<String, String> systemProperties() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(systemProperties));
     }
 
     public Path directory() {
@@ -301,6 +365,13 @@ public final class JamesWorkingDirectory {
     /** Escapes backslashes, which a properties reader would otherwise take as escape characters. */
     private static String escapeValue(String value) {
         return value.replace("\\", "\\\\");
+    }
+
+    private static void requireSystemPropertyName(String name) {
+        if (name == null || !SYSTEM_PROPERTY_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("Invalid system property name '" + name
+                    + "': use letters, digits, dots, hyphens and underscores only");
+        }
     }
 
     private static String randomSecret() {
