@@ -68,6 +68,32 @@ public final class WebAdminClient {
         return parseStatus(response.body());
     }
 
+    /**
+     * Lists the orders of a user, oldest first ({@code GET /acme-smime/certificates/{address}/orders}):
+     * a JSON array of objects with {@code id}, {@code state}, {@code orderUrl}, {@code failure},
+     * {@code attempts}, {@code holdsPrivateKey} and {@code hasCertificate}.
+     */
+    public JsonNode orders(String address) {
+        HttpResponse<String> response = send(request(certificatePath(address) + "/orders").GET());
+        expectStatus(response, 200, "list the orders of " + address);
+        return readJson(response.body());
+    }
+
+    /**
+     * Runs a provisioning scan now ({@code POST /acme-smime/provisioning/scan}) and returns the
+     * raw response: 200 with {@code requested} and {@code node}, or 409 while another node scans.
+     */
+    public HttpResponse<String> provisioningScan() {
+        return post("/acme-smime/provisioning/scan");
+    }
+
+    /** Replaces the ACME account key ({@code POST /acme-smime/account/key-rollover}) and returns the account URL. */
+    public String rolloverAccountKey() {
+        HttpResponse<String> response = post("/acme-smime/account/key-rollover");
+        expectStatus(response, 200, "roll over the account key");
+        return readJson(response.body()).get("accountUrl").asText();
+    }
+
     /** Reads the extension's challenge counters ({@code GET /acme-smime/challenges/metrics}). */
     public JsonNode challengeMetrics() {
         HttpResponse<String> response = send(request("/acme-smime/challenges/metrics").GET());

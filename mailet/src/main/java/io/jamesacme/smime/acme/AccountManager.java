@@ -68,6 +68,12 @@ public class AccountManager {
      * use. The login is reused until another node changes the stored account.
      */
     public synchronized Login login() throws AcmeException {
+        // acme4j's provider loads its challenge types with the context class loader once, so
+        // every acme4j call here, the first one included, runs with this extension's loader.
+        return ExtensionClassLoader.call(this::loginWithStoredAccount);
+    }
+
+    private Login loginWithStoredAccount() throws AcmeException {
         AccountRecord account = storedAccount();
         if (account.hasNewKey()) {
             account = completeRollover(account);
