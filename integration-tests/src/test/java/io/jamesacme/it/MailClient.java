@@ -127,14 +127,23 @@ final class MailClient {
      */
     static void sendConcurrently(int smtpPort, String envelopeFrom, List<String> recipients, byte[] raw,
                                  int copies) throws Exception {
-        ExecutorService senders = Executors.newFixedThreadPool(copies);
+        List<RawMail> mails = new ArrayList<>();
+        for (int i = 0; i < copies; i++) {
+            mails.add(new RawMail(envelopeFrom, recipients, raw));
+        }
+        sendAllAtOnce(smtpPort, mails);
+    }
+
+    /** Sends every mail at the same moment, each over its own SMTP connection. */
+    static void sendAllAtOnce(int smtpPort, List<RawMail> mails) throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(mails.size());
         CountDownLatch start = new CountDownLatch(1);
         List<Future<?>> sent = new ArrayList<>();
         try {
-            for (int i = 0; i < copies; i++) {
+            for (RawMail mail : mails) {
                 sent.add(senders.submit(() -> {
                     start.await();
-                    sendRaw(smtpPort, envelopeFrom, recipients, raw);
+                    sendRaw(smtpPort, mail.envelopeFrom(), mail.recipients(), mail.raw());
                     return null;
                 }));
             }
@@ -145,5 +154,9 @@ final class MailClient {
         } finally {
             senders.shutdownNow();
         }
+    }
+
+    /** A mail as sent over SMTP: envelope sender, envelope recipients and the message bytes. */
+    record RawMail(String envelopeFrom, List<String> recipients, byte[] raw) {
     }
 }

@@ -111,7 +111,7 @@ public class AcmeSmimeRoutes implements Routes {
         if (requested < 0) {
             throw ErrorResponder.builder()
                 .statusCode(409)
-                .type(ErrorType.INVALID_ARGUMENT)
+                .type(ErrorType.WRONG_STATE)
                 .message("Another node is running a provisioning scan; try again later")
                 .haltError();
         }
