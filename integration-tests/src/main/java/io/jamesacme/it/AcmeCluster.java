@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>Nodes are numbered from 1. Every node keeps its own memory stores, so domains, users and
  * mailboxes are not shared, and {@link #createDomain} and {@link #createUser} create them on
  * every node. A response that a node other than the mail node sends lands in that node's copy
- * of the CA mailbox, which the CA does not read. The extension's file store
- * ({@code var/acme-smime} with the account key, status files and certificates) is per node too.
+ * of the CA mailbox, which the CA does not read. Each node writes its certificate files to its
+ * own {@code var/acme-smime}; the state lives in the PostgreSQL store that the nodes share.
  *
  * <p>The cluster remembers every domain and user created through it, the CA's own included,
  * and {@link #restartNode} creates them again, because the memory app keeps them in memory

@@ -94,8 +94,8 @@ public final class AcmeLab implements AutoCloseable {
      * relay mail waiting in the {@code outgoing} queue and of a mail in
      * {@code var/mail/acme-smime-unanswered/} was measured once with this harness, not by a test.
      * Files under the working directory survive: {@code conf/} and the extension's store
-     * {@code var/acme-smime} (account key and URL, status files, certificates, the file state
-     * store). The CA keeps its accounts, orders and request log, since it runs in this JVM.
+     * {@code var/acme-smime} (the certificates and the file state store with the account and the
+     * orders). The CA keeps its accounts, orders and request log, since it runs in this JVM.
      *
      * @return the new James process
      * @throws IllegalStateException if James is still running
