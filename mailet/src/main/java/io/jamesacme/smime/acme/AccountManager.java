@@ -148,7 +148,7 @@ public class AccountManager {
 
     /**
      * Finishes a rollover that stopped between storing the new key and storing its outcome: the
-     * new key becomes the account key if the CA knows the account by it, and is dropped if not.
+     * new key becomes the account key if the CA finds the account by it, and is dropped if not.
      */
     private AccountRecord completeRollover(AccountRecord account) throws AcmeException {
         KeyPair next = decode(account.newPrivateKey().orElseThrow(), account.newPublicKey().orElseThrow());

@@ -132,7 +132,7 @@ public class CertificateOrderService {
 
     private Instant notAfter(OrderRecord stored) {
         return notAfterByOrder.computeIfAbsent(stored.id(), id -> {
-            List<X509Certificate> chain = OrderSteps.parseChain(stored.certificateChain().orElseThrow());
+            List<X509Certificate> chain = AcmeResources.parseChain(stored.certificateChain().orElseThrow());
             return chain.get(0).getNotAfter().toInstant();
         });
     }

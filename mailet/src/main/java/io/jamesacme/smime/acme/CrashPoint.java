@@ -7,15 +7,15 @@ package io.jamesacme.smime.acme;
  * running no shutdown hook, as if the process had been killed. Never set it in production.
  */
 public enum CrashPoint {
-    /** The CA created the order and its URL is stored; the authorization is not fetched yet. */
+    /** The CA created the order and its URL is stored, but the authorization is not fetched yet. */
     CREATED,
-    /** The challenge mail was claimed; the response is not sent yet. */
+    /** The challenge mail was claimed, but the response is not sent yet. */
     CHALLENGE_RECEIVED,
-    /** The response was handed to James and the trigger delay has passed; the trigger is not sent. */
+    /** The response was handed to James and the trigger delay has passed, but the trigger is not sent. */
     ANSWERED,
-    /** The authorization is valid; the order is not finalized yet. */
+    /** The authorization is valid, but the order is not finalized yet. */
     VALID,
-    /** The certificate chain was downloaded and stored in the order; the key store is not written. */
+    /** The chain was downloaded and stored in the order, but the key store is not written. */
     ISSUED;
 
     public static final String PROPERTY = "io.jamesacme.smime.crash-at";
@@ -24,7 +24,7 @@ public enum CrashPoint {
     /** Halts the JVM if {@value #PROPERTY} names this point, and returns otherwise. */
     public void reached(String orderId) {
         if (name().equals(System.getProperty(PROPERTY))) {
-            // A logger may buffer; standard error reaches james.log before the halt.
+            // A logger may buffer the line, so it goes to standard error, which reaches james.log.
             System.err.println("james-acme-smime: halting the JVM at crash point " + name()
                 + " of order " + orderId + " (" + PROPERTY + ")");
             System.err.flush();

@@ -20,8 +20,6 @@ import org.shredzone.acme4j.exception.AcmeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.jamesacme.smime.acme.OrderSteps.OrderFailedException;
-import io.jamesacme.smime.acme.OrderSteps.OrderRestartException;
 import io.jamesacme.smime.state.ConcurrentUpdateException;
 import io.jamesacme.smime.state.OrderRecord;
 import io.jamesacme.smime.state.StateStore;

@@ -1,15 +1,7 @@
 package io.jamesacme.smime.acme;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.net.MalformedURLException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,19 +11,15 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.shredzone.acme4j.Authorization;
-import org.shredzone.acme4j.Certificate;
 import org.shredzone.acme4j.Identifier;
 import org.shredzone.acme4j.Login;
 import org.shredzone.acme4j.Order;
-import org.shredzone.acme4j.Problem;
 import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.jamesacme.smime.certificate.CsrFactory;
-import io.jamesacme.smime.certificate.KeyPairEncoding;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.rfc8823.EmailReply00Challenge;
 import io.jamesacme.smime.state.OrderRecord;
@@ -40,8 +28,9 @@ import io.jamesacme.smime.state.StateStore;
 
 /**
  * The step of each order state: one short exchange with the CA, whose result is written to the
- * store before the next step starts. Steps never wait for the CA or for mail. A state that has to
- * wait returns the delay after which its step should run again.
+ * store before the next step starts. A step makes its requests and returns, and never sleeps
+ * until the CA or a mail is ready. A state that has to wait returns the delay after which its
+ * step should run again. {@link IssuanceSteps} runs the steps from {@link OrderState#VALID} on.
  *
  * <p>The challenge mail moves an order from {@link OrderState#AUTHORIZATION_FETCHED} to
  * {@link OrderState#ANSWERED} on whichever node receives it, so that step only checks the
@@ -58,9 +47,11 @@ final class OrderSteps implements OrderEngine.StepRunner {
     /** Time between two requests for the status of a challenge or an order the CA is processing. */
     static final Duration CA_POLL = Duration.ofSeconds(1);
     /**
-     * How long an order may stay in {@link OrderState#CHALLENGE_RECEIVED}. The responder sends
-     * the response within milliseconds of writing that state, so an older record means that the
-     * node stopped in between, and whether the response left is unknown.
+     * How long an order may stay in {@link OrderState#CHALLENGE_RECEIVED}. The responder hands
+     * the response to James right after writing that state, normally within milliseconds, so an
+     * older record means that its node stopped in between, and whether the response left is
+     * unknown. NOTE: the state's time comes from the answering node's clock, so the nodes'
+     * clocks must agree well within this limit.
      */
     static final Duration RESPONSE_GRACE = Duration.ofSeconds(30);
     /** Time between two requests for the authorization's status while the challenge mail is awaited. */
@@ -69,7 +60,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
     private final AcmeSmimeConfiguration configuration;
     private final AccountManager accounts;
     private final StateStore store;
-    private final CertificateFiles certificateFiles;
+    private final IssuanceSteps issuance;
     private final Clock clock;
     /** When each order waiting for its challenge mail last asked the CA, by order id. */
     private final Map<String, Instant> lastCaCheck = new ConcurrentHashMap<>();
@@ -79,7 +70,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
         this.configuration = configuration;
         this.accounts = accounts;
         this.store = store;
-        this.certificateFiles = certificateFiles;
+        this.issuance = new IssuanceSteps(configuration, accounts, store, certificateFiles, clock);
         this.clock = clock;
     }
 
@@ -100,9 +91,9 @@ final class OrderSteps implements OrderEngine.StepRunner {
             case CHALLENGE_RECEIVED -> awaitResponse(record);
             case ANSWERED -> trigger(record);
             case TRIGGERED -> awaitValidation(record);
-            case VALID -> createKey(record);
-            case FINALIZED -> finalizeOrDownload(record);
-            case ISSUED -> storeCertificate(record);
+            case VALID -> issuance.createKey(record);
+            case FINALIZED -> issuance.finalizeOrDownload(record);
+            case ISSUED -> issuance.storeCertificate(record);
             case STORED, FAILED -> Optional.empty();
         };
     }
@@ -118,7 +109,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
         }
         try {
             ExtensionClassLoader.<Void, AcmeException>call(() -> {
-                Order order = accounts.login().bindOrder(url(failed.orderUrl().get()));
+                Order order = accounts.login().bindOrder(AcmeResources.url(failed.orderUrl().get()));
                 for (Authorization authorization : order.getAuthorizations()) {
                     if (authorization.getStatus() == Status.PENDING) {
                         authorization.deactivate();
@@ -148,7 +139,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
     private Optional<Duration> fetchAuthorization(OrderRecord record)
             throws AcmeException, OrderFailedException {
         Login login = accounts.login();
-        Order order = login.bindOrder(url(record.orderUrl().orElseThrow()));
+        Order order = login.bindOrder(AcmeResources.url(record.orderUrl().orElseThrow()));
         List<Authorization> authorizations = ExtensionClassLoader.call(order::getAuthorizations);
         if (authorizations.size() != 1) {
             throw new OrderFailedException("the order has " + authorizations.size()
@@ -203,7 +194,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
     private void checkAuthorizationPending(OrderRecord record) throws OrderFailedException {
         Status status;
         try {
-            Order order = fetchOrder(record);
+            Order order = AcmeResources.fetchOrder(accounts, record);
             status = order.getStatus();
             if (status == Status.PENDING) {
                 Authorization authorization = ExtensionClassLoader.call(order::getAuthorizations).get(0);
@@ -232,7 +223,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
     private Optional<Duration> trigger(OrderRecord record) throws AcmeException {
         CrashPoint.ANSWERED.reached(record.id());
         Login login = accounts.login();
-        URL challengeUrl = url(record.challengeUrl().orElseThrow());
+        URL challengeUrl = AcmeResources.url(record.challengeUrl().orElseThrow());
         ExtensionClassLoader.<Void, AcmeException>call(() -> {
             Challenge challenge = login.bindChallenge(challengeUrl);
             challenge.trigger();
@@ -246,7 +237,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
 
     private Optional<Duration> awaitValidation(OrderRecord record)
             throws AcmeException, OrderFailedException {
-        Order order = fetchOrder(record);
+        Order order = AcmeResources.fetchOrder(accounts, record);
         Status status = order.getStatus();
         if (status == Status.READY || status == Status.PROCESSING || status == Status.VALID) {
             store.update(record.advancedTo(OrderState.VALID, clock.instant()));
@@ -258,147 +249,21 @@ final class OrderSteps implements OrderEngine.StepRunner {
         if (status != Status.PENDING) {
             throw new OrderFailedException("the order became " + status + challengeError(record));
         }
-        checkTimeout(record, "the challenge to be validated");
+        AcmeResources.checkTimeout(record, configuration.challengeTimeout(), clock,
+            "the challenge to be validated");
         return Optional.of(CA_POLL);
-    }
-
-    /** Generates the certificate key and stores it, before the CSR that uses it is sent. */
-    private Optional<Duration> createKey(OrderRecord record) {
-        KeyPair keyPair = configuration.keyType().generateKeyPair();
-        Instant now = clock.instant();
-        store.update(record.withCertificateKey(KeyPairEncoding.toPem(keyPair), now)
-            .advancedTo(OrderState.FINALIZED, now));
-        return Optional.of(Duration.ZERO);
-    }
-
-    /**
-     * Sends the CSR while the CA's order is ready, waits while the CA processes it, and downloads
-     * the certificate once it is valid. After a restart the CSR is sent again only if the CA
-     * did not get it.
-     */
-    private Optional<Duration> finalizeOrDownload(OrderRecord record)
-            throws AcmeException, OrderFailedException {
-        Order order = fetchOrder(record);
-        Status status = order.getStatus();
-        if (status == Status.READY) {
-            KeyPair keyPair = KeyPairEncoding.fromPem(record.certificateKey().orElseThrow());
-            byte[] csr = CsrFactory.createCsr(keyPair, record.address(), configuration.keyType());
-            ExtensionClassLoader.<Void, AcmeException>call(() -> {
-                order.execute(csr);
-                return null;
-            });
-            LOGGER.info("Finalized order {} for {}", record.orderUrl().get(), record.address());
-            return Optional.of(CA_POLL);
-        }
-        if (status == Status.PROCESSING) {
-            checkTimeout(record, "the certificate to be issued");
-            return Optional.of(CA_POLL);
-        }
-        if (status != Status.VALID) {
-            throw new OrderFailedException("the order became " + status + describe(order.getError()));
-        }
-
-        Certificate certificate = order.getCertificate();
-        String chain = ExtensionClassLoader.call(() -> {
-            certificate.download();
-            return pem(certificate);
-        });
-        store.update(record.withCertificateChain(chain, clock.instant())
-            .advancedTo(OrderState.ISSUED, clock.instant()));
-        LOGGER.info("Downloaded the certificate of order {} for {}", record.orderUrl().get(),
-            record.address());
-        CrashPoint.ISSUED.reached(record.id());
-        return Optional.of(Duration.ZERO);
-    }
-
-    private Optional<Duration> storeCertificate(OrderRecord record) throws IOException {
-        KeyPair keyPair = KeyPairEncoding.fromPem(record.certificateKey().orElseThrow());
-        List<X509Certificate> chain = parseChain(record.certificateChain().orElseThrow());
-        certificateFiles.write(record.address(), keyPair.getPrivate(), chain,
-            record.certificateChain().get());
-        store.update(record.stored(clock.instant()));
-        X509Certificate leaf = chain.get(0);
-        LOGGER.info("Stored the certificate of order {} for {} (serial {}, valid until {}) in {}",
-            record.orderUrl().orElse("(none)"), record.address(), leaf.getSerialNumber().toString(16),
-            leaf.getNotAfter().toInstant(), certificateFiles.keyStore(record.address()));
-        return Optional.empty();
-    }
-
-    private Order fetchOrder(OrderRecord record) throws AcmeException {
-        Order order = accounts.login().bindOrder(url(record.orderUrl().orElseThrow()));
-        ExtensionClassLoader.call(order::fetch);
-        return order;
-    }
-
-    private void checkTimeout(OrderRecord record, String awaited) throws OrderFailedException {
-        if (clock.instant().isAfter(record.updatedAt().plus(configuration.challengeTimeout()))) {
-            throw new OrderFailedException("the order waited " + configuration.challengeTimeout()
-                + " for " + awaited);
-        }
     }
 
     /** Returns the challenge's error for a message, or nothing when it cannot be read. */
     private String challengeError(OrderRecord record) {
         try {
-            Challenge challenge = accounts.login().bindChallenge(url(record.challengeUrl().orElseThrow()));
+            URL challengeUrl = AcmeResources.url(record.challengeUrl().orElseThrow());
+            Challenge challenge = accounts.login().bindChallenge(challengeUrl);
             ExtensionClassLoader.call(challenge::fetch);
-            return describe(challenge.getError());
+            return AcmeResources.describe(challenge.getError());
         } catch (AcmeException | RuntimeException e) {
             LOGGER.debug("Reading the error of challenge {} failed", record.challengeUrl(), e);
             return "";
-        }
-    }
-
-    static List<X509Certificate> parseChain(String pem) {
-        try {
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            return factory.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
-                .stream()
-                .map(X509Certificate.class::cast)
-                .toList();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("The stored certificate chain cannot be parsed", e);
-        }
-    }
-
-    private static String pem(Certificate certificate) {
-        StringWriter writer = new StringWriter();
-        try {
-            certificate.writeCertificate(writer);
-        } catch (IOException e) {
-            throw new IllegalStateException("Failed to encode the certificate chain as PEM", e);
-        }
-        return writer.toString();
-    }
-
-    private static String describe(Optional<Problem> problem) {
-        return problem.map(value -> ": " + value.getDetail().orElse(value.getType().toString()))
-            .orElse("");
-    }
-
-    static URL url(String value) {
-        try {
-            return new URL(value);
-        } catch (MalformedURLException e) {
-            throw new IllegalStateException("The stored URL '" + value + "' is invalid", e);
-        }
-    }
-
-    /** An order that ended in a state from which it cannot go on. */
-    static class OrderFailedException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        OrderFailedException(String message) {
-            super(message);
-        }
-    }
-
-    /** An order that cannot go on, and that a new order for the address replaces at once. */
-    static class OrderRestartException extends OrderFailedException {
-        private static final long serialVersionUID = 1L;
-
-        OrderRestartException(String message) {
-            super(message);
         }
     }
 }

@@ -46,8 +46,8 @@ import io.jamesacme.smime.state.StateStore;
  *
  * <p>The order moves to {@link OrderState#CHALLENGE_RECEIVED} before the response is sent and to
  * {@link OrderState#ANSWERED}, with the trigger time, once James has it. The node that drives
- * the order triggers the challenge. A mail that arrives before the order knows its challenge is
- * parked in {@link ParkedChallengeMails} and answered once it does.
+ * the order triggers the challenge. A mail that arrives before the order has fetched its challenge
+ * is parked in {@link ParkedChallengeMails} and answered once it does.
  */
 public class ChallengeResponder {
     private static final Logger LOGGER = LoggerFactory.getLogger(ChallengeResponder.class);
@@ -198,9 +198,12 @@ public class ChallengeResponder {
         Optional<OrderRecord> received = moveTo(order, OrderState.AUTHORIZATION_FETCHED,
             current -> current.advancedTo(OrderState.CHALLENGE_RECEIVED, clock.instant()));
         if (received.isEmpty()) {
+            // This mail holds the claim, so the order ended without its answer, or moved on.
             OrderRecord current = store.order(order.id()).orElse(order);
-            return Result.rejected(reasonForEnded(current), "order " + order.id() + " became "
-                + current.state() + " before the answer").withOrderUrl(orderUrl);
+            RejectionReason reason = current.state() == OrderState.FAILED
+                ? RejectionReason.ORDER_EXPIRED : RejectionReason.ALREADY_ANSWERED;
+            return Result.rejected(reason, "order " + order.id() + " became " + current.state()
+                + " before the answer").withOrderUrl(orderUrl);
         }
         CrashPoint.CHALLENGE_RECEIVED.reached(order.id());
 

@@ -66,54 +66,23 @@ public final class PostgresStateStore implements StateStore {
 
     @Override
     public Optional<AccountRecord> account() {
-        return withConnection("read the account", PostgresStateStore::selectAccount);
+        return withConnection("read the account", PostgresAccountTable::select);
     }
 
     @Override
     public AccountRecord createAccountIfAbsent(AccountRecord candidate) {
         return withConnection("create the account", connection -> {
-            try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO acme_smime_account (id, private_key, public_key, account_url, created_at,"
-                    + " new_private_key, new_public_key)"
-                    + " VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-                insert.setBytes(1, candidate.privateKey());
-                insert.setBytes(2, candidate.publicKey());
-                insert.setString(3, candidate.accountUrl().orElse(null));
-                PostgresOrderTable.setInstant(insert, 4, candidate.createdAt());
-                insert.setBytes(5, candidate.newPrivateKey().orElse(null));
-                insert.setBytes(6, candidate.newPublicKey().orElse(null));
-                insert.executeUpdate();
-            }
+            PostgresAccountTable.insertIfAbsent(connection, candidate);
             // A conflicting insert waits until the racing one commits, so this SELECT reads its row.
-            return selectAccount(connection)
+            return PostgresAccountTable.select(connection)
                 .orElseThrow(() -> new StateStoreException(name + ": the account vanished after its creation"));
         });
     }
 
     @Override
     public void replaceAccount(AccountRecord expected, AccountRecord replacement) {
-        int replaced = withConnection("replace the account", connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE acme_smime_account SET private_key = ?, public_key = ?, account_url = ?, created_at = ?,"
-                    + " new_private_key = ?, new_public_key = ?"
-                    + " WHERE id = 1 AND private_key = ? AND public_key = ?"
-                    + " AND account_url IS NOT DISTINCT FROM ? AND created_at = ?"
-                    + " AND new_private_key IS NOT DISTINCT FROM ? AND new_public_key IS NOT DISTINCT FROM ?")) {
-                update.setBytes(1, replacement.privateKey());
-                update.setBytes(2, replacement.publicKey());
-                update.setString(3, replacement.accountUrl().orElse(null));
-                PostgresOrderTable.setInstant(update, 4, replacement.createdAt());
-                update.setBytes(5, replacement.newPrivateKey().orElse(null));
-                update.setBytes(6, replacement.newPublicKey().orElse(null));
-                update.setBytes(7, expected.privateKey());
-                update.setBytes(8, expected.publicKey());
-                update.setString(9, expected.accountUrl().orElse(null));
-                PostgresOrderTable.setInstant(update, 10, expected.createdAt());
-                update.setBytes(11, expected.newPrivateKey().orElse(null));
-                update.setBytes(12, expected.newPublicKey().orElse(null));
-                return update.executeUpdate();
-            }
-        });
+        int replaced = withConnection("replace the account",
+            connection -> PostgresAccountTable.replace(connection, expected, replacement));
         if (replaced == 0) {
             throw new StateStoreException(name + ": the stored account is not the expected one, so it was"
                 + " not replaced; read it again");
@@ -254,22 +223,6 @@ public final class PostgresStateStore implements StateStore {
     @Override
     public String toString() {
         return "PostgresStateStore[" + name + "]";
-    }
-
-    private static Optional<AccountRecord> selectAccount(Connection connection) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-            "SELECT private_key, public_key, account_url, created_at, new_private_key, new_public_key"
-                + " FROM acme_smime_account WHERE id = 1");
-             ResultSet rows = select.executeQuery()) {
-            if (!rows.next()) {
-                return Optional.empty();
-            }
-            return Optional.of(new AccountRecord(rows.getBytes("private_key"), rows.getBytes("public_key"),
-                Optional.ofNullable(rows.getString("account_url")),
-                PostgresOrderTable.getInstant(rows, "created_at"),
-                Optional.ofNullable(rows.getBytes("new_private_key")),
-                Optional.ofNullable(rows.getBytes("new_public_key"))));
-        }
     }
 
     private <T> T withConnection(String operation, SqlWork<T> work) {

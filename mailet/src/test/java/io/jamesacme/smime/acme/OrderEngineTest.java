@@ -20,8 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.jamesacme.smime.acme.OrderEngine.StepRunner;
-import io.jamesacme.smime.acme.OrderSteps.OrderFailedException;
-import io.jamesacme.smime.acme.OrderSteps.OrderRestartException;
 import io.jamesacme.smime.state.FileStateStore;
 import io.jamesacme.smime.state.OrderRecord;
 import io.jamesacme.smime.state.OrderState;

@@ -41,6 +41,47 @@ class AcmeSmimeConfigurationTest {
     }
 
     @Test
+    void clusterDefaultsNameHostAndWorkingDirectory() {
+        AcmeSmimeConfiguration configuration = read();
+
+        assertThat(configuration.nodeId()).endsWith(":" + baseDirectory.toAbsolutePath().normalize());
+        assertThat(configuration.leaseDuration()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void clusterSettingsAreRead() {
+        values.put(AcmeSmimeConfiguration.NODE_ID, "james-1");
+        values.put(AcmeSmimeConfiguration.ACME_TIMEOUT, "5s");
+        values.put(AcmeSmimeConfiguration.LEASE_DURATION, "10s");
+
+        AcmeSmimeConfiguration configuration = read();
+
+        assertThat(configuration.nodeId()).isEqualTo("james-1");
+        assertThat(configuration.leaseDuration()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void leaseShorterThanTwoTimeoutsIsRejected() {
+        values.put(AcmeSmimeConfiguration.LEASE_DURATION, "45s");
+
+        assertThatThrownBy(this::read)
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining(AcmeSmimeConfiguration.LEASE_DURATION)
+            .hasMessageContaining("45s")
+            .hasMessageContaining("60 s");
+    }
+
+    @Test
+    void nodeIdWithSpaceIsRejected() {
+        values.put(AcmeSmimeConfiguration.NODE_ID, "james one");
+
+        assertThatThrownBy(this::read)
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining(AcmeSmimeConfiguration.NODE_ID)
+            .hasMessageContaining("without spaces");
+    }
+
+    @Test
     void explicitValuesAreRead() throws Exception {
         Files.createDirectories(baseDirectory.resolve("conf"));
         Files.write(baseDirectory.resolve("conf/ca.p12"), new byte[] {0});
