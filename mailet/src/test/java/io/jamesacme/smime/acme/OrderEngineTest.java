@@ -208,6 +208,39 @@ class OrderEngineTest {
         assertThat(store.order(order.id()).orElseThrow().failure()).isEmpty();
     }
 
+    /**
+     * The configuration allows a lease of twice {@code acme.timeout}, and the engine renews the
+     * lease only once less than half of it is left. A step that starts just before that point
+     * has one timeout of lease left. A step of two requests, each within the timeout, then
+     * outlives the lease, and the next resume on another node runs the same step concurrently.
+     */
+    @Test
+    void leaseOutlivesAStepOfTwoRequests() throws Exception {
+        Duration acmeTimeout = Duration.ofSeconds(1);
+        Duration lease = acmeTimeout.multipliedBy(2);
+        SlowStep slow = new SlowStep(lease.dividedBy(2).minusMillis(100),
+            acmeTimeout.multipliedBy(2).minusMillis(200));
+        OrderEngine first = leasedEngine("node-1", slow, lease);
+        OrderEngine second = leasedEngine("node-2", slow, lease);
+        OrderRecord order = createOrder();
+
+        first.drive(order.id());
+        await(() -> slow.running.get() == 1);
+        // node-2 looks for orders every half lease, and this look comes after node-1's lease ran out.
+        Thread.sleep(lease.toMillis() - lease.dividedBy(2).toMillis() + 300);
+        second.resumeActiveOrders();
+        Thread.sleep(500);
+
+        assertThat(slow.maxRunning.get())
+            .as("steps of one order running at the same time on node-1 and node-2")
+            .isEqualTo(1);
+    }
+
+    private OrderEngine leasedEngine(String nodeId, StepRunner runner, Duration lease) {
+        return new OrderEngine(store, runner, FAST_RETRIES, Duration.ofHours(1), 2, lease,
+            Clock.systemUTC(), nodeId, newOrders::add);
+    }
+
     private OrderEngine engine(String nodeId) {
         return new OrderEngine(store, steps, FAST_RETRIES, Duration.ofHours(1), 2, Duration.ofSeconds(5),
             Clock.systemUTC(), nodeId, newOrders::add);
@@ -228,6 +261,44 @@ class OrderEngineTest {
                 throw new AssertionError("The condition did not hold within 10 s");
             }
             Thread.sleep(20);
+        }
+    }
+
+    /**
+     * A step that first waits {@code firstWait}, as an order waiting for its mail does, and then
+     * works for {@code work} without writing, as sending the CSR does. It counts how many runs of
+     * the order overlap.
+     */
+    private static final class SlowStep implements StepRunner {
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger maxRunning = new AtomicInteger();
+        private final AtomicInteger calls = new AtomicInteger();
+        private final Duration firstWait;
+        private final Duration work;
+
+        SlowStep(Duration firstWait, Duration work) {
+            this.firstWait = firstWait;
+            this.work = work;
+        }
+
+        @Override
+        public Optional<Duration> run(OrderRecord record) {
+            if (calls.getAndIncrement() == 0) {
+                return Optional.of(firstWait);
+            }
+            maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(work.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                running.decrementAndGet();
+            }
+            return Optional.of(Duration.ofHours(1));
+        }
+
+        @Override
+        public void abandon(OrderRecord failed) {
         }
     }
 
