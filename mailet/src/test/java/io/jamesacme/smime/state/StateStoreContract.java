@@ -279,6 +279,33 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void olderOrderStaysEndedAfterNewerStored() {
+        OrderRecord first = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        OrderRecord failed = store.update(first.failed("timeout", NOW, NOW));
+        OrderRecord second = store.createOrder(id(), ALICE, NOW.plusSeconds(1)).orElseThrow();
+        OrderRecord stored = store.update(second.stored(NOW.plusSeconds(2)));
+
+        assertThatThrownBy(() -> store.update(failed.withState(OrderState.CREATED, NOW.plusSeconds(3))))
+            .isInstanceOf(StateStoreException.class);
+        assertThat(store.order(first.id())).contains(failed);
+        assertThat(store.activeOrders()).isEmpty();
+        assertThat(store.latestOrder(ALICE)).contains(stored);
+    }
+
+    @Test
+    void updateKeepsTheAddress() {
+        OrderRecord order = store.createOrder(id(), ALICE, NOW).orElseThrow();
+        OrderRecord moved = new OrderRecord(order.id(), "bob@example.test", order.state(),
+            order.orderUrl(), order.challengeUrl(), order.tokenPart2(), order.challengeFrom(),
+            order.certificateKey(), order.certificateChain(), order.failure(), order.retryAt(),
+            order.attempts(), order.version(), order.createdAt(), order.updatedAt());
+
+        assertThatThrownBy(() -> store.update(moved)).isInstanceOf(StateStoreException.class);
+        assertThat(store.order(order.id())).contains(order);
+        assertThat(store.activeOrder("bob@example.test")).isEmpty();
+    }
+
+    @Test
     void claimIsSeenByAnotherInstance() throws Exception {
         assertThat(store.claimChallenge("https://ca.test/chall/1", "node-1", NOW)).isTrue();
 
