@@ -144,7 +144,44 @@ class AccountKeyRolloverRaceTest {
         }
     }
 
+    /**
+     * The keyChange reaches the CA, but the CA applies it only after the client's acme.timeout.
+     * The README promises that a timeout loses no key. The client checks at once, gets
+     * accountDoesNotExist for the new key and drops it, and the CA applies the change later.
+     */
+    @Test
+    void timedOutRolloverKeepsTheCaKey() throws Exception {
+        KeyPair oldKey = newEcKey();
+        ca.setAccountKey(oldKey.getPublic());
+        try (StateStore store = FileStateStore.open(storage.resolve("state"))) {
+            store.createAccountIfAbsent(new AccountRecord(oldKey.getPrivate().getEncoded(),
+                oldKey.getPublic().getEncoded(), Optional.of(ca.accountUrl()), Instant.now()));
+            AccountManager node = new AccountManager(configuration("1s"), store, Clock.systemUTC());
+
+            ca.holdKeyChanges();
+            Future<String> rollover = executor.submit(node::rolloverKey);
+            try {
+                rollover.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                // The route reports 502 after the timeout, which is expected here.
+            }
+            ca.releaseKeyChanges();
+            assertThat(ca.awaitKeyChangeApplied()).as("the CA applied the keyChange").isTrue();
+
+            AccountRecord stored = store.account().orElseThrow();
+            boolean storesCaKey = FakeAcmeServer.jwkX(publicKey(stored.publicKey())).equals(ca.accountKeyX())
+                || (stored.newPublicKey().isPresent()
+                    && FakeAcmeServer.jwkX(publicKey(stored.newPublicKey().get())).equals(ca.accountKeyX()));
+            assertThat(storesCaKey).as("the store keeps the key the CA has, as account key or rollover key")
+                .isTrue();
+        }
+    }
+
     private AcmeSmimeConfiguration configuration() throws Exception {
+        return configuration("10s");
+    }
+
+    private AcmeSmimeConfiguration configuration(String acmeTimeout) throws Exception {
         Path trustStore = storage.resolve("ca-trust.p12");
         if (!Files.exists(trustStore)) {
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
@@ -158,7 +195,7 @@ class AccountKeyRolloverRaceTest {
                 AcmeSmimeConfiguration.DIRECTORY, ca.baseUrl() + "/directory",
                 AcmeSmimeConfiguration.TRUST_STORE, trustStore.toString(),
                 AcmeSmimeConfiguration.TRUST_STORE_PASSWORD, TRUST_STORE_PASSWORD,
-                AcmeSmimeConfiguration.ACME_TIMEOUT, "10s",
+                AcmeSmimeConfiguration.ACME_TIMEOUT, acmeTimeout,
                 AcmeSmimeConfiguration.STORAGE_DIRECTORY, storage.toString(),
                 AcmeSmimeConfiguration.PASSPHRASE_SOURCE, "env:UNUSED")),
             storage, name -> Optional.empty());
@@ -189,6 +226,7 @@ class AccountKeyRolloverRaceTest {
         private volatile String accountKeyX;
         private volatile CountDownLatch keyChangeRelease = new CountDownLatch(0);
         private final CountDownLatch keyChangeReceived = new CountDownLatch(1);
+        private final CountDownLatch keyChangeApplied = new CountDownLatch(1);
 
         private FakeAcmeServer(HttpsServer server, X509Certificate certificate) {
             this.server = server;
@@ -250,6 +288,10 @@ class AccountKeyRolloverRaceTest {
             return keyChangeReceived.await(10, TimeUnit.SECONDS);
         }
 
+        boolean awaitKeyChangeApplied() throws InterruptedException {
+            return keyChangeApplied.await(10, TimeUnit.SECONDS);
+        }
+
         void releaseKeyChanges() {
             keyChangeRelease.countDown();
         }
@@ -298,6 +340,7 @@ class AccountKeyRolloverRaceTest {
             keyChangeReceived.countDown();
             keyChangeRelease.await(20, TimeUnit.SECONDS);
             accountKeyX = newKeyX;
+            keyChangeApplied.countDown();
             json(exchange, 200, "{\"status\":\"valid\",\"orders\":\"" + accountUrl() + "/orders\"}");
         }
 
