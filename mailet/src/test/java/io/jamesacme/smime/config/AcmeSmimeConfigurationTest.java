@@ -72,6 +72,17 @@ class AcmeSmimeConfigurationTest {
     }
 
     @Test
+    void longTimeoutNamesTheDefaultLease() {
+        values.put(AcmeSmimeConfiguration.ACME_TIMEOUT, "90s");
+
+        assertThatThrownBy(this::read)
+            .isInstanceOf(InvalidConfigurationException.class)
+            .hasMessageContaining(AcmeSmimeConfiguration.LEASE_DURATION)
+            .hasMessageContaining("180 s")
+            .hasMessageNotContaining("Invalid value ''");
+    }
+
+    @Test
     void nodeIdWithSpaceIsRejected() {
         values.put(AcmeSmimeConfiguration.NODE_ID, "james one");
 
