@@ -68,7 +68,7 @@ class AccountKeyRolloverIT {
 
         lab.ca().clearFaults();
         assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
-        assertThat(lab.james().log()).contains("the CA has the old key");
+        assertThat(lab.james().log()).contains("The CA rejected the key rollover");
         orderCertificate("after-rejected@" + DOMAIN);
         assertThat(lab.ca().accountCount()).isEqualTo(1);
     }

@@ -13,6 +13,8 @@ import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 import org.shredzone.acme4j.Account;
@@ -43,6 +45,14 @@ public class AccountManager {
     private static final Logger LOGGER = LoggerFactory.getLogger(AccountManager.class);
     private static final String ACCOUNT_DOES_NOT_EXIST = "urn:ietf:params:acme:error:accountDoesNotExist";
 
+    /**
+     * How long after a rollover stored its new key a keyChange request may still reach the CA.
+     * After it, a new key that the CA does not have is dropped. Far longer than any request.
+     */
+    static final Duration ROLLOVER_SETTLE_TIME = Duration.ofMinutes(10);
+    /** Time between two requests that ask the CA whether it has taken the new key. */
+    static final Duration ROLLOVER_CHECK_INTERVAL = Duration.ofSeconds(5);
+
     private final AcmeSmimeConfiguration configuration;
     private final StateStore store;
     private final Clock clock;
@@ -51,8 +61,9 @@ public class AccountManager {
     private Session session;
     private Login login;
     private AccountRecord loginAccount;
-    private AccountRecord keyAccount;
-    private KeyPair keyPair;
+    private volatile DecodedKey decodedKey;
+    private Instant lastRolloverCheck;
+    private AccountRecord lastRolloverCheckOf;
 
     public AccountManager(AcmeSmimeConfiguration configuration, StateStore store, Clock clock) {
         this.configuration = configuration;
@@ -76,7 +87,7 @@ public class AccountManager {
     private Login loginWithStoredAccount() throws AcmeException {
         AccountRecord account = storedAccount();
         if (account.hasNewKey()) {
-            account = completeRollover(account);
+            account = resolveRollover(account);
         }
         if (login != null && account.equals(loginAccount)) {
             return login;
@@ -91,14 +102,19 @@ public class AccountManager {
         return login;
     }
 
-    /** Returns the account key pair, creating and storing it on first use. */
-    public synchronized KeyPair keyPair() {
+    /**
+     * Returns the account key pair, creating and storing it on first use. It takes no lock that
+     * a login or a rollover holds, so the mail pipeline never waits for a request to the CA.
+     */
+    public KeyPair keyPair() {
         AccountRecord account = storedAccount();
-        if (!account.equals(keyAccount)) {
-            keyPair = decode(account);
-            keyAccount = account;
+        DecodedKey cached = decodedKey;
+        if (cached != null && cached.account().equals(account)) {
+            return cached.pair();
         }
-        return keyPair;
+        KeyPair pair = decode(account);
+        decodedKey = new DecodedKey(account, pair);
+        return pair;
     }
 
     /** Returns the public key of the account, which every key authorization depends on. */
@@ -110,15 +126,23 @@ public class AccountManager {
      * Replaces the account key with a new one at the CA and in the store. The account URL stays.
      *
      * @return the account URL
-     * @throws AcmeException when the CA rejects the change; the stored key is then the one the
-     *     CA has
+     * @throws AcmeException when the CA rejected the change, and the old key stays in use; or
+     *     when its outcome is unknown, after a timeout. The store then keeps the old key in use
+     *     and the new one as a rollover in progress, until a login finds the account by the new
+     *     key or {@link #ROLLOVER_SETTLE_TIME} has passed.
+     * @throws IllegalStateException while an earlier rollover is still in progress
      */
     public synchronized String rolloverKey() throws AcmeException {
         Login current = login();
         AccountRecord account = loginAccount;
+        if (account.hasNewKey()) {
+            throw new IllegalStateException("The key rollover started at " + account.newKeyCreatedAt().get()
+                + " is still in progress: the CA has not taken its key yet. Try again after "
+                + account.newKeyCreatedAt().get().plus(ROLLOVER_SETTLE_TIME) + ".");
+        }
         KeyPair next = newAccountKeyPair();
         AccountRecord pending = account.withNewKey(next.getPrivate().getEncoded(),
-            next.getPublic().getEncoded());
+            next.getPublic().getEncoded(), clock.instant());
         store.replaceAccount(account, pending);
         LOGGER.info("Rolling over the key of ACME account {}", account.accountUrl().orElse("(none)"));
 
@@ -128,14 +152,30 @@ public class AccountManager {
                 acmeAccount.changeKey(next);
                 return null;
             });
+        } catch (AcmeServerException e) {
+            // The CA answered with a problem, so it has not changed the key.
+            store.replaceAccount(pending, pending.withoutNewKey());
+            LOGGER.warn("The CA rejected the key rollover of ACME account {}; the old key stays in use",
+                account.accountUrl().orElse("(none)"), e);
+            throw e;
         } catch (AcmeException | RuntimeException e) {
-            LOGGER.warn("The key rollover of ACME account {} failed; asking the CA which key the account"
-                + " has", account.accountUrl().orElse("(none)"), e);
+            LOGGER.warn("The key rollover of ACME account {} failed without an answer from the CA; the"
+                + " store keeps both keys until a login finds the account by the new key",
+                account.accountUrl().orElse("(none)"), e);
             forgetLogin();
-            completeRollover(pending);
+            lastRolloverCheck = null;
+            try {
+                resolveRollover(pending);
+            } catch (AcmeException | RuntimeException check) {
+                e.addSuppressed(check);
+            }
             throw e;
         }
-        store.replaceAccount(pending, pending.withNewKeyInUse(clock.instant()));
+        try {
+            store.replaceAccount(pending, pending.withNewKeyInUse(clock.instant()));
+        } catch (StateStoreException e) {
+            LOGGER.info("Another node stored the outcome of the key rollover first");
+        }
         forgetLogin();
         LOGGER.info("Rolled over the key of ACME account {}", account.accountUrl().orElse("(none)"));
         return account.accountUrl().orElseThrow();
@@ -147,32 +187,53 @@ public class AccountManager {
     }
 
     /**
-     * Finishes a rollover that stopped between storing the new key and storing its outcome: the
-     * new key becomes the account key if the CA finds the account by it, and is dropped if not.
+     * Looks at a rollover in progress, which this node or another started, and returns the
+     * account to use now. When the CA finds the account by the new key, the new key becomes the
+     * account key. Otherwise the old key stays in use and the new one stays stored, because a
+     * keyChange request may still be on its way to the CA, until {@link #ROLLOVER_SETTLE_TIME}
+     * has passed. The CA is asked at most every {@link #ROLLOVER_CHECK_INTERVAL}.
      */
-    private AccountRecord completeRollover(AccountRecord account) throws AcmeException {
-        KeyPair next = decode(account.newPrivateKey().orElseThrow(), account.newPublicKey().orElseThrow());
-        boolean caHasNewKey;
-        try {
-            ExtensionClassLoader.<Login, AcmeException>call(() ->
-                new AccountBuilder().onlyExisting().useKeyPair(next).createLogin(session()));
-            caHasNewKey = true;
-        } catch (AcmeServerException e) {
-            if (e.getType() == null || !ACCOUNT_DOES_NOT_EXIST.equals(e.getType().toString())) {
-                throw e;
-            }
-            caHasNewKey = false;
+    private AccountRecord resolveRollover(AccountRecord account) throws AcmeException {
+        Instant now = clock.instant();
+        if (account.equals(lastRolloverCheckOf) && lastRolloverCheck != null
+                && now.isBefore(lastRolloverCheck.plus(ROLLOVER_CHECK_INTERVAL))) {
+            return account;
         }
-        AccountRecord resolved = caHasNewKey ? account.withNewKeyInUse(clock.instant()) : account.withoutNewKey();
+        boolean caHasNewKey = caFindsAccountBy(decode(account.newPrivateKey().orElseThrow(),
+            account.newPublicKey().orElseThrow()));
+        lastRolloverCheck = now;
+        lastRolloverCheckOf = account;
+        AccountRecord resolved;
+        if (caHasNewKey) {
+            resolved = account.withNewKeyInUse(now);
+        } else if (now.isAfter(account.newKeyCreatedAt().orElseThrow().plus(ROLLOVER_SETTLE_TIME))) {
+            resolved = account.withoutNewKey();
+        } else {
+            return account;
+        }
         try {
             store.replaceAccount(account, resolved);
         } catch (StateStoreException e) {
             // Another node resolved it first.
             return storedAccount();
         }
-        LOGGER.info("Completed an interrupted key rollover of ACME account {}: the CA has the {} key",
+        LOGGER.info("Completed the key rollover of ACME account {}: the CA has the {} key",
             account.accountUrl().orElse("(none)"), caHasNewKey ? "new" : "old");
         return resolved;
+    }
+
+    /** Returns true when the CA has an account for {@code pair}, asked with onlyReturnExisting. */
+    private boolean caFindsAccountBy(KeyPair pair) throws AcmeException {
+        try {
+            ExtensionClassLoader.<Login, AcmeException>call(() ->
+                new AccountBuilder().onlyExisting().useKeyPair(pair).createLogin(session()));
+            return true;
+        } catch (AcmeServerException e) {
+            if (e.getType() == null || !ACCOUNT_DOES_NOT_EXIST.equals(e.getType().toString())) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     private AccountRecord register(AccountRecord account) throws AcmeException {
@@ -271,5 +332,9 @@ public class AccountManager {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("The JDK cannot generate an EC P-256 key", e);
         }
+    }
+
+    /** An account record and its decoded key pair. */
+    private record DecodedKey(AccountRecord account, KeyPair pair) {
     }
 }

@@ -5,10 +5,12 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.state.OrderRecord;
+import io.jamesacme.smime.state.OrderState;
 import io.jamesacme.smime.state.StateStore;
 import io.jamesacme.smime.store.CertificateState;
 import io.jamesacme.smime.store.CertificateStatus;
@@ -29,6 +32,9 @@ import io.jamesacme.smime.store.CertificateStatus;
  */
 public class CertificateOrderService {
     private static final Logger LOGGER = LoggerFactory.getLogger(CertificateOrderService.class);
+    /** The states in which the CA may still check a response computed with the account key. */
+    private static final Set<OrderState> VALIDATING = EnumSet.of(OrderState.CHALLENGE_RECEIVED,
+        OrderState.ANSWERED, OrderState.TRIGGERED);
 
     private final AccountManager accounts;
     private final StateStore store;
@@ -80,7 +86,9 @@ public class CertificateOrderService {
         OrderRecord order = latest.get();
         Optional<OrderRecord> stored = store.latestStoredOrder(key);
         Optional<Instant> notAfter = stored.map(this::notAfter);
-        boolean retryScheduled = order.state().isActive() && order.failure().isPresent();
+        // A step waiting for its retry, or a failed order that a new one may replace from then on.
+        boolean retryScheduled = order.failure().isPresent() && (order.state().isActive()
+            || order.state() == OrderState.FAILED);
         return new CertificateStatus(key, CertificateState.of(order.state()), Optional.of(order.id()),
             Optional.of(order.state()), order.orderUrl(), notAfter, order.failure(),
             stored.map(ignored -> certificateFiles.keyStore(key)), order.updatedAt(),
@@ -116,8 +124,22 @@ public class CertificateOrderService {
         return engine.resumeActiveOrders();
     }
 
-    /** Replaces the ACME account key, as {@link AccountManager#rolloverKey()} describes. */
+    /**
+     * Replaces the ACME account key, as {@link AccountManager#rolloverKey()} describes.
+     *
+     * @throws IllegalStateException while an order is between its answer and the CA's
+     *     validation, because the CA checks the response against the account key it has then,
+     *     or while an earlier rollover is in progress
+     */
     public String rolloverAccountKey() throws AcmeException {
+        List<String> validating = store.activeOrders().stream()
+            .filter(order -> VALIDATING.contains(order.state()))
+            .map(order -> order.address() + " (" + order.state() + ")")
+            .toList();
+        if (!validating.isEmpty()) {
+            throw new IllegalStateException("Orders wait for the CA to validate a response made with the"
+                + " current key: " + String.join(", ", validating) + ". Try again when they are done.");
+        }
         return accounts.rolloverKey();
     }
 

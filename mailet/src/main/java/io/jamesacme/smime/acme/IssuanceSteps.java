@@ -13,6 +13,7 @@ import org.shredzone.acme4j.Certificate;
 import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.exception.AcmeServerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ import io.jamesacme.smime.state.StateStore;
  */
 final class IssuanceSteps {
     private static final Logger LOGGER = LoggerFactory.getLogger(IssuanceSteps.class);
+    private static final String ORDER_NOT_READY = "urn:ietf:params:acme:error:orderNotReady";
 
     private final AcmeSmimeConfiguration configuration;
     private final AccountManager accounts;
@@ -68,10 +70,19 @@ final class IssuanceSteps {
         if (status == Status.READY) {
             KeyPair keyPair = KeyPairEncoding.fromPem(record.certificateKey().orElseThrow());
             byte[] csr = CsrFactory.createCsr(keyPair, record.address(), configuration.keyType());
-            ExtensionClassLoader.<Void, AcmeException>call(() -> {
-                order.execute(csr);
-                return null;
-            });
+            try {
+                ExtensionClassLoader.<Void, AcmeException>call(() -> {
+                    order.execute(csr);
+                    return null;
+                });
+            } catch (AcmeServerException e) {
+                if (e.getType() == null || !ORDER_NOT_READY.equals(e.getType().toString())) {
+                    throw e;
+                }
+                // Another finalize request reached the CA first; the order's status tells the rest.
+                LOGGER.info("Order {} for {} was finalized already", record.orderUrl().get(), record.address());
+                return Optional.of(OrderSteps.CA_POLL);
+            }
             LOGGER.info("Finalized order {} for {}", record.orderUrl().get(), record.address());
             return Optional.of(OrderSteps.CA_POLL);
         }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -31,10 +32,12 @@ import io.jamesacme.smime.state.StateStoreException;
  * again later, so hundreds of orders can wait for their challenge mails at once.
  *
  * <p>Each order has a lease {@code order:<id>} in the store. The node that holds it runs the
- * order's steps; a node that cannot take it leaves the order alone. A lease runs out
+ * order's steps, and a node that cannot take it leaves the order alone. A lease runs out
  * {@link #leaseDuration} after its last renewal, so the orders of a node that died are taken
  * over by the next {@link #resumeActiveOrders()} of another node, or of the same node after a
- * restart, which keeps its node id.
+ * restart, which keeps its node id. A step renews its lease before it starts when half of it has
+ * passed, and a separate thread renews the leases of running steps every third of the lease, so
+ * a slow step never outlives its lease while its node is alive.
  *
  * <p>A transient error (see {@link RetryPolicy}) keeps the order in its state and retries the
  * step after a backoff, up to {@code retry.max-attempts} attempts per order. Any other error
@@ -55,6 +58,9 @@ final class OrderEngine {
     private final Duration leaseDuration;
     private final Consumer<String> newOrder;
     private final ScheduledExecutorService executor;
+    private final ScheduledExecutorService leaseKeeper;
+    /** The orders whose step is running on this node now. */
+    private final Set<String> stepsRunning = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> leaseExpiry = new ConcurrentHashMap<>();
     /** The orders this node drives, by id. Guarded by {@code this}. */
     private final Map<String, Driven> driven = new HashMap<>();
@@ -82,6 +88,15 @@ final class OrderEngine {
         });
         pool.setRemoveOnCancelPolicy(true);
         this.executor = pool;
+        // Its own thread, so that steps that occupy every pool thread cannot hold up renewals.
+        this.leaseKeeper = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "acme-smime-order-leases");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long renewal = Math.max(1, leaseDuration.toMillis() / 3);
+        leaseKeeper.scheduleWithFixedDelay(this::renewLeasesOfRunningSteps, renewal, renewal,
+            TimeUnit.MILLISECONDS);
     }
 
     Duration leaseDuration() {
@@ -135,6 +150,7 @@ final class OrderEngine {
             order.wakeAgain = false;
         }
         Optional<Duration> next;
+        stepsRunning.add(id);
         try {
             next = advance(id);
         } catch (StateStoreException e) {
@@ -145,6 +161,8 @@ final class OrderEngine {
             LOGGER.error("Running order {} failed unexpectedly; the step runs again in {}", id,
                 STORE_ERROR_DELAY, e);
             next = Optional.of(STORE_ERROR_DELAY);
+        } finally {
+            stepsRunning.remove(id);
         }
         synchronized (this) {
             Driven order = driven.get(id);
@@ -250,6 +268,21 @@ final class OrderEngine {
         }
         leaseExpiry.remove(id);
         return false;
+    }
+
+    private void renewLeasesOfRunningSteps() {
+        for (String id : stepsRunning) {
+            Instant now = clock.instant();
+            try {
+                if (store.acquireLease(leaseName(id), nodeId, leaseDuration, now)) {
+                    leaseExpiry.put(id, now.plus(leaseDuration));
+                } else {
+                    LOGGER.warn("Node {} lost the lease of order {} while a step of it runs", nodeId, id);
+                }
+            } catch (RuntimeException e) {
+                LOGGER.error("Renewing the lease of order {} failed", id, e);
+            }
+        }
     }
 
     private void releaseLease(String id) {

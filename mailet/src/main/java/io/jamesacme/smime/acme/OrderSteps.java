@@ -64,6 +64,8 @@ final class OrderSteps implements OrderEngine.StepRunner {
     private final Clock clock;
     /** When each order waiting for its challenge mail last asked the CA, by order id. */
     private final Map<String, Instant> lastCaCheck = new ConcurrentHashMap<>();
+    /** When an order waiting for its challenge mail was first seen with its challenge claimed. */
+    private final Map<String, Instant> claimSeenAt = new ConcurrentHashMap<>();
 
     OrderSteps(AcmeSmimeConfiguration configuration, AccountManager accounts, StateStore store,
                CertificateFiles certificateFiles, Clock clock) {
@@ -84,6 +86,7 @@ final class OrderSteps implements OrderEngine.StepRunner {
     public Optional<Duration> run(OrderRecord record) throws AcmeException, IOException, OrderFailedException {
         if (record.state() != OrderState.AUTHORIZATION_FETCHED) {
             lastCaCheck.remove(record.id());
+            claimSeenAt.remove(record.id());
         }
         return switch (record.state()) {
             case CREATED -> record.orderUrl().isEmpty() ? createAtCa(record) : fetchAuthorization(record);
@@ -182,9 +185,26 @@ final class OrderSteps implements OrderEngine.StepRunner {
         Instant lastCheck = lastCaCheck.computeIfAbsent(record.id(), id -> now);
         if (!now.isBefore(lastCheck.plus(CA_CHECK_WHILE_WAITING))) {
             lastCaCheck.put(record.id(), now);
+            checkClaimWithoutAnswer(record, now);
             checkAuthorizationPending(record);
         }
         return Optional.of(MAIL_POLL);
+    }
+
+    /**
+     * Replaces the order when its challenge was claimed but the order never left
+     * {@link OrderState#AUTHORIZATION_FETCHED}: the responder failed to write the next state, so
+     * no later mail can answer the challenge.
+     */
+    private void checkClaimWithoutAnswer(OrderRecord record, Instant now) throws OrderRestartException {
+        if (!store.isChallengeClaimed(record.challengeUrl().orElseThrow())) {
+            return;
+        }
+        Instant firstSeen = claimSeenAt.computeIfAbsent(record.id(), id -> now);
+        if (!now.isBefore(firstSeen.plus(RESPONSE_GRACE))) {
+            throw new OrderRestartException("the challenge was claimed, but the order was not moved on"
+                + " from " + OrderState.AUTHORIZATION_FETCHED + " within " + RESPONSE_GRACE);
+        }
     }
 
     /**

@@ -75,6 +75,7 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
     public static final String RETRY_MAX_BACKOFF = "retry.max-backoff";
     public static final String NODE_ID = "cluster.node-id";
     public static final String LEASE_DURATION = "cluster.lease-duration";
+    private static final Duration DEFAULT_LEASE_DURATION = Duration.ofMinutes(2);
 
     /** The largest number of orders run at once; more would only queue at the CA. */
     static final int MAX_CONCURRENCY = 64;
@@ -123,11 +124,13 @@ public record AcmeSmimeConfiguration(URI directory, Optional<TrustStoreSettings>
      * two timeouts could run out while its node is still working.
      */
     private static Duration leaseDuration(ParameterReader reader, Duration acmeTimeout) {
-        Duration lease = reader.positiveDuration(LEASE_DURATION, Duration.ofMinutes(2));
+        Duration lease = reader.positiveDuration(LEASE_DURATION, DEFAULT_LEASE_DURATION);
         Duration minimum = acmeTimeout.multipliedBy(2);
         if (lease.compareTo(minimum) < 0) {
-            throw new InvalidConfigurationException(LEASE_DURATION, reader.string(LEASE_DURATION).orElse(""),
-                "expected at least twice " + ACME_TIMEOUT + " (" + minimum.toSeconds() + " s)");
+            String value = reader.string(LEASE_DURATION).orElse(DEFAULT_LEASE_DURATION.toMinutes() + "m (the default)");
+            throw new InvalidConfigurationException(LEASE_DURATION, value, "expected at least twice "
+                + ACME_TIMEOUT + " (" + minimum.toSeconds() + " s); set " + LEASE_DURATION
+                + " or lower " + ACME_TIMEOUT);
         }
         return lease;
     }

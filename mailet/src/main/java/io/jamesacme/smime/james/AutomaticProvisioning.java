@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.inject.Inject;
 
@@ -20,6 +21,7 @@ import io.jamesacme.smime.acme.CertificateOrderService;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration;
 import io.jamesacme.smime.config.AcmeSmimeConfiguration.ProvisioningSettings;
 import io.jamesacme.smime.state.StateStore;
+import io.jamesacme.smime.store.CertificateState;
 import io.jamesacme.smime.store.CertificateStatus;
 
 /**
@@ -47,6 +49,7 @@ public class AutomaticProvisioning implements UserDefinedStartable {
     private final StateStore store;
     private final Clock clock;
     private final Duration resumeInterval;
+    private final AtomicBoolean scanning = new AtomicBoolean();
 
     @Inject
     public AutomaticProvisioning(AcmeSmimeConfiguration configuration, CertificateOrderService orders,
@@ -102,21 +105,36 @@ public class AutomaticProvisioning implements UserDefinedStartable {
     }
 
     /**
-     * Requests an order for each hosted user with no valid certificate and no active order,
-     * unless another node holds the scan lease.
+     * Requests an order for each hosted user with no valid certificate, no active order and no
+     * failed order whose retry time is still ahead, unless another scan is running.
      *
-     * @return how many orders the scan requested, or -1 when another node is scanning
+     * @return how many orders the scan requested, or -1 when another scan is running
      */
     public int scan() throws UsersRepositoryException {
-        if (!store.acquireLease(SCAN_LEASE, orders.nodeId(), SCAN_LEASE_DURATION, clock.instant())) {
-            LOGGER.info("Skipping the S/MIME provisioning scan: another node is scanning");
+        // The lease belongs to the node, so it does not keep a second scan of this node out.
+        if (!scanning.compareAndSet(false, true)) {
+            LOGGER.info("Skipping the S/MIME provisioning scan: a scan is running on this node");
             return -1;
         }
         try {
-            return requestMissingCertificates();
+            if (!store.acquireLease(SCAN_LEASE, orders.nodeId(), SCAN_LEASE_DURATION, clock.instant())) {
+                LOGGER.info("Skipping the S/MIME provisioning scan: another node is scanning");
+                return -1;
+            }
+            try {
+                return requestMissingCertificates();
+            } finally {
+                store.releaseLease(SCAN_LEASE, orders.nodeId());
+            }
         } finally {
-            store.releaseLease(SCAN_LEASE, orders.nodeId());
+            scanning.set(false);
         }
+    }
+
+    /** Returns true while a failed order's retry time has not come, so that no new order replaces it yet. */
+    private boolean isWaitingAfterFailure(CertificateStatus status) {
+        return status.state() == CertificateState.FAILED
+            && status.nextAttempt().filter(clock.instant()::isBefore).isPresent();
     }
 
     private int requestMissingCertificates() throws UsersRepositoryException {
@@ -132,7 +150,8 @@ public class AutomaticProvisioning implements UserDefinedStartable {
                 continue;
             }
             CertificateStatus status = orders.status(user.asString());
-            if (status.hasValidCertificate(clock.instant()) || status.state().inProgress()) {
+            if (status.hasValidCertificate(clock.instant()) || status.state().inProgress()
+                    || isWaitingAfterFailure(status)) {
                 continue;
             }
             LOGGER.info("Provisioning an S/MIME certificate for {}", user.asString());

@@ -19,10 +19,11 @@ import java.util.Optional;
  * @param createdAt when the key was created
  * @param newPrivateKey the private key of a key rollover in progress; a secret
  * @param newPublicKey the public key of a key rollover in progress
+ * @param newKeyCreatedAt when the rollover in progress stored its key
  */
 public record AccountRecord(byte[] privateKey, byte[] publicKey, Optional<String> accountUrl,
                             Instant createdAt, Optional<byte[]> newPrivateKey,
-                            Optional<byte[]> newPublicKey) {
+                            Optional<byte[]> newPublicKey, Optional<Instant> newKeyCreatedAt) {
 
     public AccountRecord {
         privateKey = privateKey.clone();
@@ -31,15 +32,19 @@ public record AccountRecord(byte[] privateKey, byte[] publicKey, Optional<String
         createdAt = OrderRecord.micros(Objects.requireNonNull(createdAt, "createdAt"));
         newPrivateKey = newPrivateKey.map(byte[]::clone);
         newPublicKey = newPublicKey.map(byte[]::clone);
-        if (newPrivateKey.isPresent() != newPublicKey.isPresent()) {
-            throw new IllegalArgumentException("A rollover key needs both its private and its public key");
+        newKeyCreatedAt = newKeyCreatedAt.map(OrderRecord::micros);
+        if (newPrivateKey.isPresent() != newPublicKey.isPresent()
+                || newPrivateKey.isPresent() != newKeyCreatedAt.isPresent()) {
+            throw new IllegalArgumentException("A rollover key needs its private key, its public key and"
+                + " its creation time");
         }
     }
 
     /** Creates an account record with no key rollover in progress. */
     public AccountRecord(byte[] privateKey, byte[] publicKey, Optional<String> accountUrl,
                          Instant createdAt) {
-        this(privateKey, publicKey, accountUrl, createdAt, Optional.empty(), Optional.empty());
+        this(privateKey, publicKey, accountUrl, createdAt, Optional.empty(), Optional.empty(),
+            Optional.empty());
     }
 
     @Override
@@ -69,13 +74,13 @@ public record AccountRecord(byte[] privateKey, byte[] publicKey, Optional<String
 
     public AccountRecord withAccountUrl(String url) {
         return new AccountRecord(privateKey, publicKey, Optional.of(url), createdAt, newPrivateKey,
-            newPublicKey);
+            newPublicKey, newKeyCreatedAt);
     }
 
-    /** Returns the record with a key rollover to the given key pair in progress. */
-    public AccountRecord withNewKey(byte[] privateKeyOfNewPair, byte[] publicKeyOfNewPair) {
+    /** Returns the record with a key rollover to the given key pair in progress since {@code now}. */
+    public AccountRecord withNewKey(byte[] privateKeyOfNewPair, byte[] publicKeyOfNewPair, Instant now) {
         return new AccountRecord(privateKey, publicKey, accountUrl, createdAt,
-            Optional.of(privateKeyOfNewPair), Optional.of(publicKeyOfNewPair));
+            Optional.of(privateKeyOfNewPair), Optional.of(publicKeyOfNewPair), Optional.of(now));
     }
 
     /** Returns the record after a completed rollover: the new key pair replaces the old one. */
@@ -97,7 +102,8 @@ public record AccountRecord(byte[] privateKey, byte[] publicKey, Optional<String
             && Arrays.equals(publicKey, that.publicKey) && accountUrl.equals(that.accountUrl)
             && createdAt.equals(that.createdAt)
             && Arrays.equals(newPrivateKey.orElse(null), that.newPrivateKey.orElse(null))
-            && Arrays.equals(newPublicKey.orElse(null), that.newPublicKey.orElse(null));
+            && Arrays.equals(newPublicKey.orElse(null), that.newPublicKey.orElse(null))
+            && newKeyCreatedAt.equals(that.newKeyCreatedAt);
     }
 
     @Override

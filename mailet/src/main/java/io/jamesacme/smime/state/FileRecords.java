@@ -49,6 +49,7 @@ final class FileRecords {
             fields.setProperty("newPrivateKey", Base64.getEncoder().encodeToString(key)));
         account.newPublicKey().ifPresent(key ->
             fields.setProperty("newPublicKey", Base64.getEncoder().encodeToString(key)));
+        account.newKeyCreatedAt().ifPresent(time -> fields.setProperty("newKeyCreatedAt", time.toString()));
         return fields;
     }
 
@@ -57,12 +58,16 @@ final class FileRecords {
             .map(value -> base64(value, "newPrivateKey"));
         Optional<byte[]> newPublicKey = optional(fields, "newPublicKey")
             .map(value -> base64(value, "newPublicKey"));
-        if (newPrivateKey.isPresent() != newPublicKey.isPresent()) {
-            throw new FileRecordException("the fields newPrivateKey and newPublicKey must come together");
+        Optional<Instant> newKeyCreatedAt = optional(fields, "newKeyCreatedAt")
+            .map(value -> instant(value, "newKeyCreatedAt"));
+        if (newPrivateKey.isPresent() != newPublicKey.isPresent()
+                || newPrivateKey.isPresent() != newKeyCreatedAt.isPresent()) {
+            throw new FileRecordException("the fields newPrivateKey, newPublicKey and newKeyCreatedAt"
+                + " must come together");
         }
         return new AccountRecord(binary(fields, "privateKey"), binary(fields, "publicKey"),
             optional(fields, "accountUrl"), instant(fields, "createdAt"), newPrivateKey,
-            newPublicKey);
+            newPublicKey, newKeyCreatedAt);
     }
 
     static Properties order(OrderRecord order) {

@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 final class PostgresAccountTable {
     private static final String COLUMNS = "private_key, public_key, account_url, created_at, new_private_key,"
-        + " new_public_key";
+        + " new_public_key, new_key_created_at";
 
     private PostgresAccountTable() {
     }
@@ -28,14 +28,15 @@ final class PostgresAccountTable {
                 Optional.ofNullable(rows.getString("account_url")),
                 PostgresOrderTable.getInstant(rows, "created_at"),
                 Optional.ofNullable(rows.getBytes("new_private_key")),
-                Optional.ofNullable(rows.getBytes("new_public_key"))));
+                Optional.ofNullable(rows.getBytes("new_public_key")),
+                Optional.ofNullable(PostgresOrderTable.getInstant(rows, "new_key_created_at"))));
         }
     }
 
     /** Inserts the account unless a row exists already. */
     static void insertIfAbsent(Connection connection, AccountRecord candidate) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
-            "INSERT INTO acme_smime_account (id, " + COLUMNS + ") VALUES (1, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO acme_smime_account (id, " + COLUMNS + ") VALUES (1, ?, ?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT (id) DO NOTHING")) {
             bind(insert, 1, candidate);
             insert.executeUpdate();
@@ -47,17 +48,18 @@ final class PostgresAccountTable {
         throws SQLException {
         try (PreparedStatement update = connection.prepareStatement(
             "UPDATE acme_smime_account SET private_key = ?, public_key = ?, account_url = ?, created_at = ?,"
-                + " new_private_key = ?, new_public_key = ?"
+                + " new_private_key = ?, new_public_key = ?, new_key_created_at = ?"
                 + " WHERE id = 1 AND private_key = ? AND public_key = ?"
                 + " AND account_url IS NOT DISTINCT FROM ? AND created_at = ?"
-                + " AND new_private_key IS NOT DISTINCT FROM ? AND new_public_key IS NOT DISTINCT FROM ?")) {
+                + " AND new_private_key IS NOT DISTINCT FROM ? AND new_public_key IS NOT DISTINCT FROM ?"
+                + " AND new_key_created_at IS NOT DISTINCT FROM ?")) {
             bind(update, 1, replacement);
-            bind(update, 7, expected);
+            bind(update, 8, expected);
             return update.executeUpdate();
         }
     }
 
-    /** Binds the six columns of {@link #COLUMNS} from {@code first} on. */
+    /** Binds the seven columns of {@link #COLUMNS} from {@code first} on. */
     private static void bind(PreparedStatement statement, int first, AccountRecord account) throws SQLException {
         statement.setBytes(first, account.privateKey());
         statement.setBytes(first + 1, account.publicKey());
@@ -65,5 +67,6 @@ final class PostgresAccountTable {
         PostgresOrderTable.setInstant(statement, first + 3, account.createdAt());
         statement.setBytes(first + 4, account.newPrivateKey().orElse(null));
         statement.setBytes(first + 5, account.newPublicKey().orElse(null));
+        PostgresOrderTable.setInstant(statement, first + 6, account.newKeyCreatedAt().orElse(null));
     }
 }

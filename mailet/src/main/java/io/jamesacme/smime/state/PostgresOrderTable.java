@@ -12,7 +12,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * SQL and row mapping of the table {@code acme_smime_orders}. Every method runs one statement
@@ -33,10 +32,18 @@ final class PostgresOrderTable {
         + " version, created_at, updated_at) VALUES (?, ?, ?, 0, 1, ?, ?)"
         + " ON CONFLICT (address) WHERE " + ACTIVE + " DO NOTHING RETURNING " + COLUMNS;
 
-    private static final String UPDATE = "UPDATE acme_smime_orders SET address = ?, state = ?,"
+    /**
+     * Writes a new version of an order. The address never changes, and an ended order becomes
+     * active again only while no newer order of its address exists, as in the file store.
+     */
+    private static final String UPDATE = "UPDATE acme_smime_orders AS o SET state = ?,"
         + " order_url = ?, challenge_url = ?, token_part2 = ?, challenge_from = ?, certificate_key = ?,"
         + " certificate_chain = ?, failure = ?, retry_at = ?, attempts = ?, version = version + 1,"
-        + " created_at = ?, updated_at = ? WHERE id = ? AND version = ? RETURNING " + COLUMNS;
+        + " created_at = ?, updated_at = ? WHERE id = ? AND version = ? AND address = ?"
+        + " AND (o.state NOT IN ('STORED', 'FAILED') OR ? IN ('STORED', 'FAILED')"
+        + " OR NOT EXISTS (SELECT 1 FROM acme_smime_orders newer WHERE newer.address = o.address"
+        + " AND (newer.created_at, newer.seq) > (o.created_at, o.seq)))"
+        + " RETURNING " + COLUMNS;
 
     private static final String SELECT = "SELECT " + COLUMNS + " FROM acme_smime_orders";
 
@@ -56,36 +63,29 @@ final class PostgresOrderTable {
         }
     }
 
-    /** Writes every field if the stored version is {@code record.version()}, else returns empty. */
+    /**
+     * Writes every field if the stored version is {@code record.version()}, the address is the
+     * stored one and the rule of {@link #UPDATE} allows the state, else returns empty.
+     */
     static Optional<OrderRecord> update(Connection connection, OrderRecord record) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(UPDATE)) {
-            statement.setString(1, record.address());
-            statement.setString(2, record.state().name());
-            statement.setString(3, record.orderUrl().orElse(null));
-            statement.setString(4, record.challengeUrl().orElse(null));
-            statement.setString(5, record.tokenPart2().orElse(null));
-            statement.setString(6, record.challengeFrom().orElse(null));
-            statement.setBytes(7, record.certificateKey().orElse(null));
-            statement.setString(8, record.certificateChain().orElse(null));
-            statement.setString(9, record.failure().orElse(null));
-            setInstant(statement, 10, record.retryAt().orElse(null));
-            statement.setInt(11, record.attempts());
-            setInstant(statement, 12, record.createdAt());
-            setInstant(statement, 13, record.updatedAt());
-            statement.setString(14, record.id());
-            statement.setLong(15, record.version());
+            statement.setString(1, record.state().name());
+            statement.setString(2, record.orderUrl().orElse(null));
+            statement.setString(3, record.challengeUrl().orElse(null));
+            statement.setString(4, record.tokenPart2().orElse(null));
+            statement.setString(5, record.challengeFrom().orElse(null));
+            statement.setBytes(6, record.certificateKey().orElse(null));
+            statement.setString(7, record.certificateChain().orElse(null));
+            statement.setString(8, record.failure().orElse(null));
+            setInstant(statement, 9, record.retryAt().orElse(null));
+            statement.setInt(10, record.attempts());
+            setInstant(statement, 11, record.createdAt());
+            setInstant(statement, 12, record.updatedAt());
+            statement.setString(13, record.id());
+            statement.setLong(14, record.version());
+            statement.setString(15, record.address());
+            statement.setString(16, record.state().name());
             return readOne(statement);
-        }
-    }
-
-    /** Returns the stored version of the order, if it exists. */
-    static OptionalLong version(Connection connection, String id) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(
-            "SELECT version FROM acme_smime_orders WHERE id = ?")) {
-            statement.setString(1, id);
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
-            }
         }
     }
 

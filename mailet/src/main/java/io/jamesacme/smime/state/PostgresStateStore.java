@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -145,11 +144,20 @@ public final class PostgresStateStore implements StateStore {
             if (written.isPresent()) {
                 return written.get();
             }
-            OptionalLong stored = PostgresOrderTable.version(connection, record.id());
+            Optional<OrderRecord> stored = PostgresOrderTable.byId(connection, record.id());
             if (stored.isEmpty()) {
                 throw new StateStoreException(name + ": order " + record.id() + " not found");
             }
-            throw new ConcurrentUpdateException(record.id(), record.version(), stored.getAsLong());
+            if (stored.get().version() != record.version()) {
+                throw new ConcurrentUpdateException(record.id(), record.version(), stored.get().version());
+            }
+            if (!stored.get().address().equals(record.address())) {
+                throw new StateStoreException(name + ": order " + record.id() + " belongs to "
+                    + stored.get().address() + ", and an update cannot change the address to "
+                    + record.address());
+            }
+            throw new StateStoreException(name + ": order " + record.id() + " of " + record.address()
+                + " cannot become active again: it is no longer the latest order of the address");
         });
     }
 

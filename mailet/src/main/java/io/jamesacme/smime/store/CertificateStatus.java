@@ -19,7 +19,8 @@ import io.jamesacme.smime.state.OrderState;
  *     is scheduled
  * @param keyStore the PKCS#12 file holding the key and chain
  * @param updated when the latest order was last written
- * @param nextAttempt when the failed step of the latest order is tried again
+ * @param nextAttempt when the failed step of the latest order is tried again, or, after the
+ *     latest order failed, from when provisioning may replace it
  */
 public record CertificateStatus(String address, CertificateState state, Optional<String> orderId,
                                 Optional<OrderState> orderState, Optional<String> orderUrl,

@@ -27,5 +27,14 @@ class CertificateFilesTest {
 
         assertThat(files.keyStore(SLASH_ADDRESS).getParent()).isEqualTo(folder);
         assertThat(files.chainFile(SLASH_ADDRESS).getParent()).isEqualTo(folder);
+        assertThat(files.keyStore(SLASH_ADDRESS).getFileName().toString()).isEqualTo("sales%2Feu@example.test.p12");
+    }
+
+    @Test
+    void fileNamesKeepUsualAddresses() {
+        assertThat(CertificateFiles.fileName("alice.smith+tag@example.test")).isEqualTo("alice.smith+tag@example.test");
+        assertThat(CertificateFiles.fileName(".hidden@example.test")).isEqualTo("%2Ehidden@example.test");
+        assertThat(CertificateFiles.fileName("a%b@example.test")).isEqualTo("a%25b@example.test");
+        assertThat(CertificateFiles.fileName("jörg@example.test")).isEqualTo("j%C3%B6rg@example.test");
     }
 }

@@ -228,7 +228,7 @@ class PostgresStateStoreTest extends StateStoreContract {
             .isInstanceOf(StateStoreException.class)
             .isNotInstanceOf(ConcurrentUpdateException.class)
             .hasMessageContaining(ALICE)
-            .hasMessageContaining("another active order");
+            .hasMessageContaining("no longer the latest order");
         assertThat(store.order(first.id()).orElseThrow().state()).isEqualTo(OrderState.FAILED);
     }
 

@@ -332,7 +332,7 @@ public abstract class StateStoreContract {
             .withAccountUrl("https://ca.test/acct/1");
         store.replaceAccount(store.account().orElseThrow(), account);
         AccountRecord pending = account.withNewKey("private-new".getBytes(StandardCharsets.US_ASCII),
-            "public-new".getBytes(StandardCharsets.US_ASCII));
+            "public-new".getBytes(StandardCharsets.US_ASCII), NOW.plusMillis(500));
 
         store.replaceAccount(account, pending);
 

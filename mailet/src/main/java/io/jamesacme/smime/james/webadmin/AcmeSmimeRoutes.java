@@ -95,13 +95,20 @@ public class AcmeSmimeRoutes implements Routes {
     private Map<String, String> rolloverKey(Request request, Response response) {
         try {
             return Map.of("accountUrl", orders.rolloverAccountKey());
+        } catch (IllegalStateException e) {
+            LOGGER.warn("The ACME account key rollover was not started: {}", e.getMessage());
+            throw ErrorResponder.builder()
+                .statusCode(409)
+                .type(ErrorType.WRONG_STATE)
+                .message("%s", e.getMessage())
+                .haltError();
         } catch (AcmeException | RuntimeException e) {
             LOGGER.error("The ACME account key rollover failed", e);
             throw ErrorResponder.builder()
                 .statusCode(502)
                 .type(ErrorType.SERVER_ERROR)
-                .message("The account key rollover failed: %s. The stored key is the one the CA has;"
-                    + " try again later.", e.getMessage())
+                .message("The account key rollover failed or timed out: %s. The old key stays in use"
+                    + " until the CA is seen to have the new one; try again later.", e.getMessage())
                 .haltError();
         }
     }
@@ -112,7 +119,7 @@ public class AcmeSmimeRoutes implements Routes {
             throw ErrorResponder.builder()
                 .statusCode(409)
                 .type(ErrorType.WRONG_STATE)
-                .message("Another node is running a provisioning scan; try again later")
+                .message("Another provisioning scan is running, on this node or another; try again later")
                 .haltError();
         }
         return Map.of("requested", requested, "node", orders.nodeId());
