@@ -79,7 +79,8 @@ final class IssuanceSteps {
                 if (e.getType() == null || !ORDER_NOT_READY.equals(e.getType().toString())) {
                     throw e;
                 }
-                // Another finalize request reached the CA first, so the next fetch of the order shows its status.
+                // Another finalize request reached the CA first, so the next fetch of the order
+                // shows its status.
                 LOGGER.info("Order {} for {} was finalized already", record.orderUrl().get(), record.address());
                 return Optional.of(OrderSteps.CA_POLL);
             }
