@@ -3,10 +3,6 @@ package io.jamesacme.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +40,6 @@ class ClusterIT {
     private static final String PASSWORD = "password";
     private static final int SCANNED_USERS = 10;
     private static final Duration CERTIFICATE_TIMEOUT = Duration.ofSeconds(120);
-    private static final String CRASH_PROPERTY = "io.jamesacme.smime.crash-at";
 
     private static TestDatabase database;
     private static AcmeCluster cluster;
@@ -54,7 +49,7 @@ class ClusterIT {
         database = POSTGRES.newSchema();
         cluster = AcmeCluster.builder(LabDirectories.fresh("cluster"))
                 .postgresStore(database.jdbcUrl(), database.user(), database.password())
-                // Orders start only where a test asks for them.
+                // Orders start only where a test requests them.
                 .acmeSetting("provisioning.enabled", "false")
                 .acmeSetting("provisioning.initial-delay", "1s")
                 .acmeSetting("acme.timeout", "3s")
@@ -92,10 +87,10 @@ class ClusterIT {
         assertThat(cluster.node(1).log()).contains("Migrated the schema of " + store, "Opened " + store);
         assertThat(cluster.node(2).log()).contains("Opened " + store).doesNotContain("Migrated the schema");
 
-        assertThat(queryInt("SELECT count(*) FROM acme_smime_orders WHERE address = ?", alice)).isEqualTo(1);
-        assertThat(queryInt("SELECT count(*) FROM acme_smime_orders WHERE address = ? AND state = 'STORED'"
+        assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders WHERE address = ?", alice)).isEqualTo(1);
+        assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders WHERE address = ? AND state = 'STORED'"
                 + " AND certificate_key IS NULL", alice)).isEqualTo(1);
-        List<String> claimants = queryStrings("SELECT claimant FROM acme_smime_challenge_claims");
+        List<String> claimants = DatabaseQueries.strings(database, "SELECT claimant FROM acme_smime_challenge_claims");
         assertThat(claimants).hasSize(1);
         assertThat(claimants.get(0)).as("claimant of the challenge")
                 .endsWith(cluster.node(2).workingDirectory().directory().toString());
@@ -119,7 +114,7 @@ class ClusterIT {
         Map<String, Integer> ordersPerAddress = new LinkedHashMap<>();
         Map<String, Integer> certificatesPerAddress = new LinkedHashMap<>();
         for (String user : users) {
-            ordersPerAddress.put(user, queryInt("SELECT count(*) FROM acme_smime_orders WHERE address = ?", user));
+            ordersPerAddress.put(user, DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders WHERE address = ?", user));
             certificatesPerAddress.put(user, cluster.ca().issuedCertificates(user).size());
         }
         System.out.println("Scans: node 1 " + scans.get(0).statusCode() + " " + scans.get(0).body()
@@ -128,7 +123,7 @@ class ClusterIT {
         assertThat(certificatesPerAddress).as("certificates per address")
                 .allSatisfy((user, count) -> assertThat(count).isEqualTo(1));
         assertThat(scans).extracting(HttpResponse::statusCode).allSatisfy(code -> assertThat(code).isIn(200, 409));
-        assertThat(queryInt("SELECT count(*) FROM acme_smime_leases WHERE name = 'provisioning-scan'")).isZero();
+        assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_leases WHERE name = 'provisioning-scan'")).isZero();
     }
 
     @Test
@@ -136,19 +131,19 @@ class ClusterIT {
     void orderOfStoppedNodeIsTakenOver() throws Exception {
         String carol = "carol@" + DOMAIN;
         JamesWorkingDirectory node1 = cluster.node(1).workingDirectory();
-        node1.setSystemProperty(CRASH_PROPERTY, "VALID");
+        node1.setSystemProperty(CrashPoints.PROPERTY, "VALID");
         cluster.node(1).kill();
         cluster.restartNode(1);
         cluster.createUser(carol, PASSWORD);
 
         cluster.webAdmin(1).requestCertificate(carol);
-        assertThat(cluster.node(1).awaitExit(CERTIFICATE_TIMEOUT)).as("exit status of node 1").isEqualTo(86);
+        assertThat(cluster.node(1).awaitExit(CERTIFICATE_TIMEOUT)).as("exit status of node 1").isEqualTo(CrashPoints.HALT_STATUS);
         cluster.awaitValidCertificate(2, carol, CERTIFICATE_TIMEOUT);
 
         assertThat(cluster.node(2).log()).contains("Finalized order");
         assertThat(cluster.keyStoreOf(2, carol)).exists();
         assertThat(cluster.ca().issuedCertificates(carol)).hasSize(1);
-        assertThat(queryInt("SELECT count(*) FROM acme_smime_orders WHERE address = ?", carol)).isEqualTo(1);
+        assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders WHERE address = ?", carol)).isEqualTo(1);
         assertThat(cluster.ca().accountCount()).isEqualTo(1);
     }
 
@@ -172,26 +167,6 @@ class ClusterIT {
             return responses;
         } finally {
             threads.shutdownNow();
-        }
-    }
-
-    private static int queryInt(String sql, String... parameters) throws SQLException {
-        return Integer.parseInt(queryStrings(sql, parameters).get(0));
-    }
-
-    private static List<String> queryStrings(String sql, String... parameters) throws SQLException {
-        try (Connection connection = PostgresTestServer.connect(database);
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                statement.setString(i + 1, parameters[i]);
-            }
-            List<String> values = new ArrayList<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    values.add(rows.getString(1));
-                }
-            }
-            return values;
         }
     }
 }

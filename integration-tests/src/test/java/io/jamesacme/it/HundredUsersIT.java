@@ -2,10 +2,6 @@ package io.jamesacme.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,22 +76,19 @@ class HundredUsersIT {
             assertThat(metrics.get("answered").asLong()).isEqualTo(USERS);
             assertThat(metrics.get("rejected").asLong()).isZero();
             assertThat(metrics.get("deferred").asLong()).isZero();
-            try (Connection connection = PostgresTestServer.connect(database);
-                 Statement statement = connection.createStatement()) {
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_orders")).isEqualTo(USERS);
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_orders WHERE state = 'STORED'"))
-                        .isEqualTo(USERS);
-                assertThat(count(statement, "SELECT count(DISTINCT address) FROM acme_smime_orders"))
-                        .isEqualTo(USERS);
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_orders WHERE certificate_key IS NOT NULL"))
-                        .isZero();
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_challenge_claims")).isEqualTo(USERS);
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_orders o JOIN acme_smime_challenge_claims c"
-                        + " ON c.challenge_url = o.challenge_url")).isEqualTo(USERS);
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_leases WHERE name LIKE 'order:%'"))
-                        .isZero();
-                assertThat(count(statement, "SELECT count(*) FROM acme_smime_account")).isEqualTo(1);
-            }
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders")).isEqualTo(USERS);
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders WHERE state = 'STORED'"))
+                    .isEqualTo(USERS);
+            assertThat(DatabaseQueries.integer(database, "SELECT count(DISTINCT address) FROM acme_smime_orders"))
+                    .isEqualTo(USERS);
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders WHERE certificate_key IS NOT NULL"))
+                    .isZero();
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_challenge_claims")).isEqualTo(USERS);
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_orders o JOIN acme_smime_challenge_claims c"
+                    + " ON c.challenge_url = o.challenge_url")).isEqualTo(USERS);
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_leases WHERE name LIKE 'order:%'"))
+                    .isZero();
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_account")).isEqualTo(1);
             assertThat(lab.ca().accountCount()).isEqualTo(1);
         }
     }
@@ -131,12 +124,5 @@ class HundredUsersIT {
             throw new IllegalStateException("The order of " + user + " failed: " + status.get().json());
         }
         return Optional.empty();
-    }
-
-    private static int count(Statement statement, String sql) throws SQLException {
-        try (ResultSet rows = statement.executeQuery(sql)) {
-            rows.next();
-            return rows.getInt(1);
-        }
     }
 }

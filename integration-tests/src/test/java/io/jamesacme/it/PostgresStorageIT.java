@@ -6,9 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -52,12 +49,8 @@ class PostgresStorageIT {
             assertThat(lab.ca().responsesReceived(ALICE)).isEqualTo(1);
             assertThat(Files.readString(lab.james().workingDirectory().logFile()))
                     .contains("state in PostgreSQL");
-            try (Connection connection = PostgresTestServer.connect(database);
-                 Statement statement = connection.createStatement();
-                 ResultSet claims = statement.executeQuery("SELECT count(*) FROM acme_smime_challenge_claims")) {
-                claims.next();
-                assertThat(claims.getInt(1)).isEqualTo(1);
-            }
+            assertThat(DatabaseQueries.integer(database, "SELECT count(*) FROM acme_smime_challenge_claims"))
+                    .isEqualTo(1);
         }
     }
 }

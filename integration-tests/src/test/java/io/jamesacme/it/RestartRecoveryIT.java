@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * James halts at each crash point of an order, as if killed, and starts again on the same file
  * store. The extension halts its own JVM at the point named by the system property
- * {@value #CRASH_PROPERTY}, which the test sets for one run of James only. After the restart the
+ * {@value CrashPoints#PROPERTY}, which the test sets for one run of James only. After the restart the
  * order must complete, or fail and be replaced by a new order that completes, with one
  * certificate per address at the CA, one ACME account, and no private key left in any order.
  *
@@ -34,8 +34,6 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 class RestartRecoveryIT {
 
-    private static final String CRASH_PROPERTY = "io.jamesacme.smime.crash-at";
-    private static final int HALT_STATUS = 86;
     private static final String DOMAIN = "example.test";
     private static final String PASSWORD = "password";
     private static final Duration HALT_TIMEOUT = Duration.ofSeconds(90);
@@ -88,17 +86,17 @@ class RestartRecoveryIT {
     void orderRecoversAfterHalt(CrashCase crash) throws Exception {
         String user = crash.point().toLowerCase(Locale.ROOT).replace('_', '-') + "@" + DOMAIN;
         JamesWorkingDirectory directory = lab.james().workingDirectory();
-        directory.setSystemProperty(CRASH_PROPERTY, crash.point());
+        directory.setSystemProperty(CrashPoints.PROPERTY, crash.point());
         lab.james().kill();
         lab.restartJames();
 
         // Provisioning orders for the new user, and James halts at the crash point.
         lab.createUser(user, PASSWORD);
         int exitStatus = lab.james().awaitExit(HALT_TIMEOUT);
-        assertThat(exitStatus).as("exit status of the halted James").isEqualTo(HALT_STATUS);
+        assertThat(exitStatus).as("exit status of the halted James").isEqualTo(CrashPoints.HALT_STATUS);
         assertThat(lab.james().logOfThisRun()).contains("halting the JVM at crash point " + crash.point());
 
-        directory.removeSystemProperty(CRASH_PROPERTY);
+        directory.removeSystemProperty(CrashPoints.PROPERTY);
         lab.restartJames();
         CertificateStatus status = awaitValid(user);
 

@@ -43,7 +43,6 @@ import io.jamesacme.smime.state.StateStoreException;
  */
 public class AccountManager {
     private static final Logger LOGGER = LoggerFactory.getLogger(AccountManager.class);
-    private static final String ACCOUNT_DOES_NOT_EXIST = "urn:ietf:params:acme:error:accountDoesNotExist";
 
     /**
      * How long after a rollover stored its new key a keyChange request may still reach the CA.
@@ -229,7 +228,7 @@ public class AccountManager {
                 new AccountBuilder().onlyExisting().useKeyPair(pair).createLogin(session()));
             return true;
         } catch (AcmeServerException e) {
-            if (e.getType() == null || !ACCOUNT_DOES_NOT_EXIST.equals(e.getType().toString())) {
+            if (!AcmeResources.isProblem(e, "accountDoesNotExist")) {
                 throw e;
             }
             return false;

@@ -18,11 +18,13 @@ import org.shredzone.acme4j.Certificate;
 import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.Problem;
 import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.exception.AcmeServerException;
 
 import io.jamesacme.smime.state.OrderRecord;
 
 /** Helpers that the order steps share to read the CA's resources and the stored records. */
 final class AcmeResources {
+    private static final String ERROR_PREFIX = "urn:ietf:params:acme:error:";
 
     private AcmeResources() {
     }
@@ -72,6 +74,11 @@ final class AcmeResources {
     static String describe(Optional<Problem> problem) {
         return problem.map(value -> ": " + value.getDetail().orElse(value.getType().toString()))
             .orElse("");
+    }
+
+    /** Returns true when the CA's problem has the RFC 8555 type {@code urn:ietf:params:acme:error:<name>}. */
+    static boolean isProblem(AcmeServerException error, String name) {
+        return error.getType() != null && error.getType().toString().equals(ERROR_PREFIX + name);
     }
 
     static URL url(String value) {

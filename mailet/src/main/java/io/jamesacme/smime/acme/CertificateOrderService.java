@@ -84,7 +84,9 @@ public class CertificateOrderService {
             return CertificateStatus.none(key);
         }
         OrderRecord order = latest.get();
-        Optional<OrderRecord> stored = store.latestStoredOrder(key);
+        // The latest order is often the stored one, which saves a second read.
+        Optional<OrderRecord> stored = order.state() == OrderState.STORED ? latest
+            : store.latestStoredOrder(key);
         Optional<Instant> notAfter = stored.map(this::notAfter);
         // A step waiting for its retry, or a failed order that a new one may replace from then on.
         boolean retryScheduled = order.failure().isPresent() && (order.state().isActive()

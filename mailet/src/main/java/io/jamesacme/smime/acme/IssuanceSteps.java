@@ -32,7 +32,6 @@ import io.jamesacme.smime.state.StateStore;
  */
 final class IssuanceSteps {
     private static final Logger LOGGER = LoggerFactory.getLogger(IssuanceSteps.class);
-    private static final String ORDER_NOT_READY = "urn:ietf:params:acme:error:orderNotReady";
 
     private final AcmeSmimeConfiguration configuration;
     private final AccountManager accounts;
@@ -76,7 +75,7 @@ final class IssuanceSteps {
                     return null;
                 });
             } catch (AcmeServerException e) {
-                if (e.getType() == null || !ORDER_NOT_READY.equals(e.getType().toString())) {
+                if (!AcmeResources.isProblem(e, "orderNotReady")) {
                     throw e;
                 }
                 // Another finalize request reached the CA first, so the next fetch of the order

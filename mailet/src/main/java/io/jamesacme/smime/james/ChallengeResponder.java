@@ -198,7 +198,7 @@ public class ChallengeResponder {
         Optional<OrderRecord> received = moveTo(order, OrderState.AUTHORIZATION_FETCHED,
             current -> current.advancedTo(OrderState.CHALLENGE_RECEIVED, clock.instant()));
         if (received.isEmpty()) {
-            // This mail holds the claim, so the order ended without its answer, or moved on.
+            // This mail made the claim, so the order ended without its answer, or moved on.
             OrderRecord current = store.order(order.id()).orElse(order);
             RejectionReason reason = current.state() == OrderState.FAILED
                 ? RejectionReason.ORDER_EXPIRED : RejectionReason.ALREADY_ANSWERED;

@@ -27,7 +27,7 @@ class KeyPairEncodingTest {
     }
 
     @Test
-    void ecKeysKeepJdkNameWithBouncyCastleRegistered() {
+    void ecKeyNamedEcUnderBouncyCastle() {
         // James registers Bouncy Castle, whose converter would name the keys ECDSA.
         Security.addProvider(new BouncyCastleProvider());
         try {
